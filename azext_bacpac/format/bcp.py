@@ -1,0 +1,249 @@
+"""The BCP native row stream: a per-table layout compiled once, then applied to every row.
+
+A table's columns (model order, computed columns left out) are compiled into two small Python
+functions, one that decodes as many whole rows as a buffer holds and one that encodes a row.
+Runs of NOT NULL fixed-width columns become a single struct call; each other column a few lines
+specialised to its prefix width and codec. Nothing is dispatched per value at run time.
+"""
+import struct
+from dataclasses import dataclass
+
+from .errors import DataError, EncodeError
+from .sqltypes import FixedCodec, codec_for
+
+READ_CHUNK = 1 << 20          # bytes read from a data stream at a time
+MAX_CELL_BYTES = 2**31 - 1    # SQL Server's own ceiling for a (max) value
+
+_NULL_MARKERS = {1: 0xFF, 2: 0xFFFF, 4: 0xFFFFFFFF, 8: 0xFFFFFFFFFFFFFFFF}
+_PREFIX_FORMATS = {1: "B", 2: "H", 4: "I", 8: "Q"}
+
+
+@dataclass(frozen=True)
+class ColumnLayout:
+    """What the codec needs to know of one stored column."""
+    name: str
+    sql_type: object
+    nullable: bool = True
+    encrypted: bool = False
+
+
+class _NeedMore(Exception):
+    """The buffer ends inside a row; `need` is the absolute buffer length the row requires."""
+
+    def __init__(self, need=0):
+        self.need = need
+
+
+class _BadPrefix(Exception):
+    def __init__(self, column, value, row_start):
+        self.column, self.value, self.row_start = column, value, row_start
+
+
+def _compile(columns):
+    """Generate the decode and encode functions for one table layout."""
+    names = {"_NeedMore": _NeedMore, "_BadPrefix": _BadPrefix}
+    decode = ["def decode_rows(buf, pos, end, append):",
+              "    start = pos",
+              "    try:",
+              "        while pos < end:",
+              "            start = pos"]
+    encode = ["def encode_row(row):",
+              f"    ({''.join(f'c{i}, ' for i in range(len(columns)))}) = row",
+              "    parts = []",
+              "    add = parts.append"]
+    run = []   # pending run of NOT NULL fixed columns: (index, codec)
+
+    def flush_run():
+        if not run:
+            return
+        fmt = "<" + "".join(codec.fmt for _, codec in run)
+        key = f"S{run[0][0]}"
+        names[key] = struct.Struct(fmt)
+        names[key + "u"] = names[key].unpack_from
+        names[key + "p"] = names[key].pack
+        items, decoded, packed = [], [], []
+        for index, codec in run:
+            count = len(struct.Struct("<" + codec.fmt).unpack(bytes(codec.width)))
+            fields = [f"i{index}_{k}" for k in range(count)]
+            items += fields
+            if codec.decode is None:
+                decoded.append(f"            c{index} = {fields[0]}")
+            else:
+                names[f"D{index}"] = codec.decode
+                decoded.append(f"            c{index} = D{index}({', '.join(fields)})")
+            if codec.encode is None:
+                packed.append(f"c{index}")
+            else:
+                names[f"E{index}"] = codec.encode
+                packed.append(f"E{index}(c{index})" if count == 1 else f"*E{index}(c{index})")
+        decode.append(f"            {', '.join(items)}, = {key}u(buf, pos)")
+        decode.append(f"            pos += {names[key].size}")
+        decode.extend(decoded)
+        encode.append(f"    add({key}p({', '.join(packed)}))")
+        run.clear()
+
+    for index, column in enumerate(columns):
+        codec = codec_for(column.sql_type, column.nullable, column.encrypted)
+        fixed = isinstance(codec, FixedCodec)
+        if fixed and not column.nullable and not codec.prefix_not_null:
+            run.append((index, codec))
+            continue
+        flush_run()
+        if fixed:
+            _compile_prefixed_fixed(index, codec, column.nullable, names, decode, encode)
+        else:
+            _compile_variable(index, codec, names, decode, encode)
+    flush_run()
+    decode += [f"            append(({''.join(f'c{i}, ' for i in range(len(columns)))}))",
+               "    except (IndexError, struct_error):",
+               "        return start, pos - start + 1",
+               "    except _NeedMore as short:",
+               "        return start, short.need",
+               "    return pos, 0"]
+    encode.append("    return b''.join(parts)")
+    names["struct_error"] = struct.error
+    source = "\n".join(decode) + "\n\n" + "\n".join(encode) + "\n"
+    exec(compile(source, "<bcp layout>", "exec"), names)   # noqa: S102 - generated from our own table
+    return names["decode_rows"], names["encode_row"], source
+
+
+def _compile_prefixed_fixed(index, codec, nullable, names, decode, encode):
+    prefix = 1
+    width = codec.width
+    value_struct = struct.Struct("<" + codec.fmt)
+    names[f"V{index}"] = value_struct.unpack_from
+    names[f"P{index}"] = struct.Struct("<B" + codec.fmt).pack
+    count = len(value_struct.unpack(bytes(width)))
+    fields = ", ".join(f"i{index}_{k}" for k in range(count))
+    decode += [f"            n = buf[pos]; pos += {prefix}",
+               f"            if n == {width}:",
+               f"                {fields}, = V{index}(buf, pos); pos += {width}"]
+    if codec.decode is None:
+        decode.append(f"                c{index} = i{index}_0")
+    else:
+        names[f"D{index}"] = codec.decode
+        decode.append(f"                c{index} = D{index}({fields})")
+    if nullable:
+        decode += [f"            elif n == 255: c{index} = None"]
+    decode += [f"            else: raise _BadPrefix({index}, n, start)"]
+    if codec.encode is None:
+        packed = f"c{index}"
+    else:
+        names[f"E{index}"] = codec.encode
+        packed = f"E{index}(c{index})" if count == 1 else f"*E{index}(c{index})"
+    if nullable:
+        encode.append(f"    add(b'\\xff' if c{index} is None else P{index}({width}, {packed}))")
+    else:
+        encode.append(f"    add(P{index}({width}, {packed}))")
+
+
+def _compile_variable(index, codec, names, decode, encode):
+    prefix = codec.prefix
+    marker = _NULL_MARKERS[prefix]
+    fmt = _PREFIX_FORMATS[prefix]
+    names[f"L{index}"] = struct.Struct("<" + fmt).unpack_from
+    names[f"M{index}"] = struct.Struct("<" + fmt).pack
+    names[f"D{index}"] = codec.decode
+    names[f"E{index}"] = codec.encode
+    limit = codec.max_bytes if codec.max_bytes is not None else MAX_CELL_BYTES
+    decode += [f"            n, = L{index}(buf, pos); pos += {prefix}",
+               f"            if n == {marker}: c{index} = None",
+               f"            elif n > {limit}: raise _BadPrefix({index}, n, start)",
+               "            else:",
+               "                e = pos + n",
+               "                if e > end: raise _NeedMore(e - start)",
+               f"                c{index} = D{index}(buf[pos:e]); pos = e"]
+    null_length = marker if codec.null_length is None else codec.null_length
+    null = null_length.to_bytes(prefix, "little")
+    names[f"N{index}"] = null
+    encode += [f"    if c{index} is None: add(N{index})",
+               "    else:",
+               f"        b = E{index}(c{index}); add(M{index}(len(b))); add(b)"]
+
+
+class RowCodec:
+    """Decodes and encodes the BCP rows of one table; build it once per table."""
+
+    def __init__(self, table_name, columns):
+        self.table_name = table_name
+        self.columns = list(columns)
+        self._decode_rows, self._encode_row, self.source = _compile(self.columns)
+
+    # -- encoding ------------------------------------------------------------------------------
+    def encode(self, row):
+        """The BCP bytes of one row (a sequence of values in column order)."""
+        try:
+            return self._encode_row(row)
+        except Exception as error:   # re-raised with the column named
+            raise self._encode_error(row, error) from None
+
+    def encode_many(self, rows):
+        encode_row = self._encode_row
+        try:
+            return b"".join([encode_row(row) for row in rows])
+        except Exception:
+            for row in rows:
+                self.encode(row)
+            raise
+
+    def _encode_error(self, row, error):
+        if len(row) != len(self.columns):
+            return EncodeError(f"table {self.table_name}: a row has {len(row)} values for "
+                               f"{len(self.columns)} columns")
+        for column, value in zip(self.columns, row):
+            try:
+                RowCodec(self.table_name, [column])._encode_row((value,))
+            except Exception as column_error:
+                if value is None:
+                    return EncodeError(f"table {self.table_name}, column {column.name}: NULL in a NOT NULL column")
+                return EncodeError(f"table {self.table_name}, column {column.name} ({column.sql_type}): "
+                                   f"cannot store {type(value).__name__} value: {column_error}")
+        return EncodeError(f"table {self.table_name}: {error}")
+
+    # -- decoding ------------------------------------------------------------------------------
+    def decode_stream(self, stream, source_name="", size=None):
+        """Yield lists of rows decoded from a binary stream, until its end.
+
+        `size` (the stream's declared length, when known) lets a length prefix that claims more
+        than the data holds fail at once, instead of being read for.
+        """
+        decode_rows = self._decode_rows
+        buf = b""
+        offset = 0            # stream offset of buf[0]
+        remaining = size
+        want = READ_CHUNK
+        while True:
+            chunk = stream.read(want)
+            if remaining is not None:
+                remaining -= len(chunk)
+            buf = buf + chunk if buf else chunk
+            if not buf:
+                return
+            rows = []
+            try:
+                pos, need = decode_rows(buf, 0, len(buf), rows.append)
+            except _BadPrefix as bad:
+                raise self._bad_prefix(bad, source_name, offset) from None
+            except (ValueError, OverflowError, UnicodeDecodeError) as error:
+                raise DataError(f"table {self.table_name}: {source_name} holds a value that does not decode "
+                                f"(row {len(rows) + 1} of a batch starting at byte {offset}): {error}") from None
+            if rows:
+                yield rows
+            buf = buf[pos:]
+            offset += pos
+            if not chunk:
+                if buf:
+                    raise DataError(f"table {self.table_name}: {source_name} ends inside a row "
+                                    f"({len(buf)} bytes left over at byte {offset}): the data is truncated")
+                return
+            if remaining is not None and need > len(buf) + remaining:
+                raise DataError(f"table {self.table_name}: {source_name} has a row at byte {offset} that "
+                                f"declares {need} bytes but only {len(buf) + remaining} remain: "
+                                f"a length prefix is corrupt or the data is truncated")
+            want = max(READ_CHUNK, need - len(buf))
+
+    def _bad_prefix(self, bad, source_name, offset):
+        column = self.columns[bad.column]
+        return DataError(f"table {self.table_name}: {source_name}, column {column.name} ({column.sql_type}): "
+                         f"length prefix {bad.value} is impossible for this type (row starting at byte "
+                         f"{offset + bad.row_start})")

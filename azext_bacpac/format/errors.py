@@ -1,0 +1,38 @@
+"""Errors raised by the format layer.
+
+Every error names the part of the package it concerns (an entry, a table, a column) so that the
+CLI can print one clear line. None of them carries data values beyond what is needed to locate
+the problem.
+"""
+
+
+class BacpacFormatError(Exception):
+    """Base class: the package cannot be read or written as asked."""
+
+
+class PackageError(BacpacFormatError):
+    """The ZIP container or one of its parts is missing, malformed or unsafe."""
+
+
+class MissingPartError(PackageError):
+    """A required part (model.xml, Origin.xml, ...) is absent."""
+
+
+class UnsafeEntryError(PackageError):
+    """An entry name or size that a well-formed BACPAC never has ('..', absolute paths, bombs)."""
+
+
+class ChecksumMismatchError(PackageError):
+    """Origin.xml's model.xml checksum does not match the stored model.xml bytes."""
+
+
+class ModelError(BacpacFormatError):
+    """model.xml (or another XML part) cannot be parsed or does not describe what it must."""
+
+
+class DataError(BacpacFormatError):
+    """A table's BCP data is truncated, inconsistent with its columns, or otherwise corrupt."""
+
+
+class EncodeError(BacpacFormatError):
+    """A value cannot be encoded for its column (wrong type, out of range, NULL in NOT NULL)."""

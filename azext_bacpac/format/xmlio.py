@@ -1,0 +1,105 @@
+"""Safe XML parsing and DacFx-style XML writing for the package's parts.
+
+Parsing refuses any DOCTYPE, so neither entity expansion nor external entities can happen.
+Writing reproduces DacFx's layout: CRLF line ends, one TAB (model.xml) or two spaces (other parts)
+per level, `<Tag Attr="v" />` for empty elements, character data of `Value` elements in CDATA.
+"""
+import xml.etree.ElementTree as ET
+from xml.parsers import expat
+from xml.sax.saxutils import escape
+
+from .errors import ModelError
+
+DAC_NS = "http://schemas.microsoft.com/sqlserver/dac/Serialization/2012/02"
+BOM = b"\xef\xbb\xbf"
+MAX_XML_BYTES = 1 << 30
+
+
+def _refuse_doctype(*_):
+    raise ModelError("XML with a DOCTYPE is refused (entity declarations are not allowed in a BACPAC)")
+
+
+def parse_xml(data, part_name):
+    """Parse a part's bytes into an Element, refusing DTDs; errors name the part."""
+    if len(data) > MAX_XML_BYTES:
+        raise ModelError(f"{part_name} is larger than {MAX_XML_BYTES} bytes")
+    builder = ET.TreeBuilder()
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.buffer_text = True
+    parser.ordered_attributes = True
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+
+    def start(tag, attrs):
+        builder.start(_qualified(tag), {_qualified(attrs[i]): attrs[i + 1] for i in range(0, len(attrs), 2)})
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = lambda tag: builder.end(_qualified(tag))
+    parser.CharacterDataHandler = builder.data
+    parser.StartDoctypeDeclHandler = _refuse_doctype
+    parser.EntityDeclHandler = _refuse_doctype
+    try:
+        parser.Parse(data, True)
+        return builder.close()
+    except ModelError as error:
+        raise ModelError(f"{part_name}: {error}") from None
+    except (expat.ExpatError, AssertionError, IndexError) as error:
+        raise ModelError(f"{part_name} is not well-formed XML: {error}") from None
+
+
+def _qualified(name):
+    return "{" + name if "}" in name else name
+
+
+def local_name(tag):
+    return tag.rsplit("}", 1)[-1]
+
+
+def _attr(value):
+    return escape(value, {'"': "&quot;", "\r": "&#xD;", "\n": "&#xA;", "\t": "&#x9;"})
+
+
+def _text(value):
+    # DacFx writes line breaks in element text as CRLF (a parser hands them back as LF).
+    return escape(value.replace("\r\n", "\n"), {"\r": "&#xD;"}).replace("\n", "\r\n")
+
+
+def _cdata(value):
+    # Line ends are normalised to LF by any XML parser; DacFx writes them as CRLF.
+    value = value.replace("\r\n", "\n").replace("\n", "\r\n")
+    return "<![CDATA[" + value.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def write_element(element, out, indent="\t", level=0, cdata_tags=("Value",), root_ns=None):
+    """Append the DacFx serialisation of `element` (and its children) to the list `out`."""
+    pad = indent * level
+    tag = local_name(element.tag)
+    attrs = "".join(f' {local_name(k)}="{_attr(v)}"' for k, v in element.attrib.items())
+    if root_ns is not None:
+        attrs += f' xmlns="{root_ns}"'
+    children = list(element)
+    text = element.text if element.text and (element.text.strip() or not children) else None
+    if not children and text is None:
+        out.append(f"{pad}<{tag}{attrs} />")
+    elif not children:
+        body = _cdata(text) if tag in cdata_tags else _text(text)
+        out.append(f"{pad}<{tag}{attrs}>{body}</{tag}>")
+    else:
+        out.append(f"{pad}<{tag}{attrs}>")
+        for child in children:
+            write_element(child, out, indent, level + 1, cdata_tags)
+        out.append(f"{pad}</{tag}>")
+
+
+def document_bytes(root, indent, bom, cdata_tags=("Value",)):
+    """A whole XML document the way DacFx writes it (declaration, CRLF, no final newline)."""
+    lines = ['<?xml version="1.0" encoding="utf-8"?>']
+    write_element(root, lines, indent, 0, cdata_tags, root_ns=_namespace(root.tag))
+    return (BOM if bom else b"") + "\r\n".join(lines).encode("utf-8")
+
+
+def _namespace(tag):
+    return tag[1:].split("}", 1)[0] if tag.startswith("{") else None
+
+
+def q(tag, ns=DAC_NS):
+    return f"{{{ns}}}{tag}"
