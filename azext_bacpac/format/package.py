@@ -1,0 +1,421 @@
+"""Reading and writing whole BACPAC packages, streaming table data in bounded memory.
+
+PackageReader opens any seekable binary stream (or a path): the model, Origin.xml, the tables and
+their data files, and one row iterator per table. PackageWriter writes to any binary stream,
+seekable or not: model.xml first, then each table's rows as TableData-000-NNNNN.BCP parts of a
+bounded size, then _rels/.rels and Origin.xml, whose checksum and row total it computes itself.
+"""
+import datetime
+import io
+import os
+import re
+import time
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+
+from .bcp import ColumnLayout, RowCodec
+from .errors import ChecksumMismatchError, DataError, MissingPartError, PackageError, UnsafeEntryError
+from .model import Model, quote, split_name
+from .parts import (Origin, content_types_bytes, dac_metadata_bytes, model_checksum, read_dac_metadata,
+                    read_relationships, relationships_bytes)
+
+MODEL = "model.xml"
+ORIGIN = "Origin.xml"
+METADATA = "DacMetadata.xml"
+CONTENT_TYPES = "[Content_Types].xml"
+RELS = "_rels/.rels"
+DATA_NAME = re.compile(r"^Data/(?P<folder>[^/]+)/TableData-(?P<stream>\d{3})-(?P<chunk>\d{5})\.BCP$")
+MAX_DEFLATE_RATIO = 1032          # deflate cannot expand data more than ~1032:1
+MAX_XML_PART = 1 << 30
+DEFAULT_PART_BYTES = 64 << 20     # uncompressed bytes per TableData part before a new one starts
+
+
+@dataclass
+class TableData:
+    """A table of the model with the data parts that hold its rows."""
+    schema: str
+    name: str
+    table: object                  # model.Table
+    entries: list = field(default_factory=list)   # zip entry names, in row order
+    data_bytes: int = 0            # uncompressed BCP bytes
+    compressed_bytes: int = 0
+
+    @property
+    def full_name(self):
+        return quote(self.schema, self.name)
+
+
+def table_layout(model, table):
+    """The BCP column layout of a model table (computed columns have no data)."""
+    return [ColumnLayout(column.name, model.resolved_type(column), column.nullable, column.is_encrypted)
+            for column in table.stored_columns]
+
+
+def _check_entry_name(name):
+    if ("\x00" in name or "\\" in name or name.startswith("/") or re.match(r"^[A-Za-z]:", name)
+            or any(part == ".." for part in name.split("/"))):
+        raise UnsafeEntryError(f"entry name {name!r} is not allowed in a BACPAC (absolute path, '..', "
+                               f"backslash or NUL)")
+
+
+class PackageReader:
+    """A BACPAC opened for reading. Use as a context manager or call close()."""
+
+    def __init__(self, source, verify_checksum=True, source_name=None):
+        self.source_name = source_name or (os.fspath(source) if isinstance(source, (str, os.PathLike)) else "package")
+        try:
+            self._zip = zipfile.ZipFile(source, "r")
+        except FileNotFoundError:
+            raise
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as error:
+            raise PackageError(f"{self.source_name} is not a BACPAC (not a readable ZIP package: {error})") from None
+        try:
+            self._index()
+            self.model_bytes = self._read_part(MODEL, required=True)
+            self.origin = Origin.from_bytes(self._read_part(ORIGIN, required=True))
+            self.checksum = model_checksum(self.model_bytes)
+            expected = self.origin.checksums.get("/model.xml")
+            self.checksum_verified = expected is not None and expected.upper() == self.checksum
+            if verify_checksum and not self.checksum_verified:
+                raise ChecksumMismatchError(
+                    f"{self.source_name}: model.xml does not match the checksum in Origin.xml "
+                    f"(stored {expected or 'none'}, computed {self.checksum}); the package was altered or damaged")
+            self.model = Model.from_bytes(self.model_bytes)
+            metadata = self._read_part(METADATA)
+            self.metadata = read_dac_metadata(metadata) if metadata is not None else {}
+            self._bind_tables()
+        except BaseException:
+            self._zip.close()
+            raise
+
+    # -- structure -----------------------------------------------------------------------------
+    def _index(self):
+        self._entries = {}
+        for info in self._zip.infolist():
+            _check_entry_name(info.filename)
+            if info.filename in self._entries:
+                raise UnsafeEntryError(f"{self.source_name}: entry {info.filename!r} appears twice")
+            if info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size:
+                raise UnsafeEntryError(f"{self.source_name}: entry {info.filename!r} declares {info.file_size} "
+                                       f"bytes but stores {info.compress_size}")
+            if info.compress_type == zipfile.ZIP_DEFLATED and \
+                    info.file_size > info.compress_size * MAX_DEFLATE_RATIO + 1024:
+                raise UnsafeEntryError(f"{self.source_name}: entry {info.filename!r} declares {info.file_size} "
+                                       f"bytes from {info.compress_size} compressed bytes, more than deflate "
+                                       f"can produce (a damaged or hostile package)")
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise PackageError(f"{self.source_name}: entry {info.filename!r} uses compression method "
+                                   f"{info.compress_type}, which BACPACs never use")
+            self._entries[info.filename] = info
+
+    def _read_part(self, name, required=False):
+        info = self._entries.get(name)
+        if info is None:
+            if required:
+                raise MissingPartError(f"{self.source_name}: '{name}' is missing from the package")
+            return None
+        if info.file_size > MAX_XML_PART:
+            raise UnsafeEntryError(f"{self.source_name}: '{name}' declares {info.file_size} bytes, "
+                                   f"more than an XML part may hold")
+        try:
+            with self._zip.open(info) as part:
+                return part.read(MAX_XML_PART + 1)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as error:
+            raise PackageError(f"{self.source_name}: '{name}' cannot be read: {error}") from None
+
+    def _bind_tables(self):
+        rels = self._read_part(RELS)
+        bound = read_relationships(rels) if rels is not None else {}
+        tables = {}
+        for table in self.model.tables:
+            tables[(table.schema, table.name)] = TableData(table.schema, table.name, table)
+        found = []
+        for name, info in self._entries.items():
+            if not name.startswith("Data/"):
+                continue
+            match = DATA_NAME.match(name)
+            if match is None:
+                raise PackageError(f"{self.source_name}: data entry {name!r} is not named "
+                                   f"Data/<schema>.<table>/TableData-NNN-NNNNN.BCP")
+            key = bound.get(name)
+            if key is None or None in key:
+                schema, _, table_name = match.group("folder").partition(".")
+                key = (schema, table_name)
+            if key not in tables:
+                raise PackageError(f"{self.source_name}: data entry {name!r} belongs to no table of model.xml")
+            found.append((int(match.group("stream")), int(match.group("chunk")), name, key, info))
+        for _, _, name, key, info in sorted(found):
+            data = tables[key]
+            data.entries.append(name)
+            data.data_bytes += info.file_size
+            data.compressed_bytes += info.compress_size
+        self.tables = list(tables.values())
+        self._tables = tables
+
+    def table(self, schema, name=None):
+        """TableData by (schema, name) or by a '[schema].[name]' / 'schema.name' string."""
+        if name is None:
+            parts = split_name(schema) if schema.startswith("[") else schema.split(".", 1)
+            schema, name = (parts[0], parts[1]) if len(parts) == 2 else ("dbo", parts[0])
+        found = self._tables.get((schema, name))
+        if found is None:
+            raise PackageError(f"{self.source_name}: there is no table {quote(schema, name)} in the package")
+        return found
+
+    # -- data ----------------------------------------------------------------------------------
+    def row_codec(self, table_data):
+        return RowCodec(table_data.full_name, table_layout(self.model, table_data.table))
+
+    def row_batches(self, table_data, codec=None):
+        """Lists of row tuples, across all of the table's data parts, in bounded memory."""
+        codec = codec or self.row_codec(table_data)
+        for entry in table_data.entries:
+            info = self._entries[entry]
+            try:
+                with self._zip.open(info) as stream:
+                    yield from codec.decode_stream(stream, entry, info.file_size)
+            except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+                raise DataError(f"table {table_data.full_name}: {entry} cannot be read: {error}") from None
+
+    def rows(self, table_data):
+        for batch in self.row_batches(table_data):
+            yield from batch
+
+    def raw_parts(self, table_data, chunk_size=1 << 20):
+        """(entry name, iterator of byte chunks) for each data part: the BCP bytes as stored."""
+        for entry in table_data.entries:
+            yield entry, self._iter_entry(table_data, entry, chunk_size)
+
+    def _iter_entry(self, table_data, entry, chunk_size):
+        try:
+            with self._zip.open(self._entries[entry]) as stream:
+                while True:
+                    chunk = stream.read(chunk_size)
+                    if not chunk:
+                        return
+                    yield chunk
+        except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+            raise DataError(f"table {table_data.full_name}: {entry} cannot be read: {error}") from None
+
+    def count_rows(self, table_data):
+        return sum(len(batch) for batch in self.row_batches(table_data))
+
+    @property
+    def entry_names(self):
+        return list(self._entries)
+
+    def close(self):
+        self._zip.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        self.close()
+
+
+class _CountingStream(io.RawIOBase):
+    """Wraps a write-only stream: counts bytes and lets zipfile write without seeking."""
+
+    def __init__(self, target):
+        self._target = target
+        self.written = 0
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        self._target.write(data)
+        self.written += len(data)
+        return len(data)
+
+    def tell(self):
+        return self.written
+
+    def flush(self):
+        flush = getattr(self._target, "flush", None)
+        if flush:
+            flush()
+
+
+class PackageWriter:
+    """Writes a BACPAC to a binary stream. Tables are written one after another.
+
+    `origin` supplies the informational Origin.xml fields (server version, source size, operation
+    id); the checksum, object counts, model schema version and row total are filled in here.
+    """
+
+    def __init__(self, target, model, database_name, origin=None, compresslevel=6,
+                 part_bytes=DEFAULT_PART_BYTES, model_bom=False):
+        seekable = getattr(target, "seekable", lambda: False)()
+        self._stream = target if seekable else _CountingStream(target)
+        self._zip = zipfile.ZipFile(self._stream, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=compresslevel)
+        self.model = model
+        self.origin = origin or Origin()
+        self.part_bytes = part_bytes
+        self.total_rows = 0
+        self._parts = []            # (schema, table, entry) for _rels/.rels
+        self._content_types_written = False
+        self._current_part = None
+        self._stamp = time.localtime()[:6]
+        self.model_bytes = model.to_bytes(bom=model_bom)
+        self._write_member(MODEL, self.model_bytes)
+        self._write_member(METADATA, dac_metadata_bytes(database_name))
+        self._closed = False
+
+    def _info(self, name, compress_type):
+        info = zipfile.ZipInfo(name, date_time=self._stamp)
+        info.compress_type = compress_type
+        info.create_system = 0
+        return info
+
+    def _write_member(self, name, data, compress_type=zipfile.ZIP_DEFLATED):
+        self._zip.writestr(self._info(name, compress_type), data)
+
+    def _ensure_content_types(self, has_data):
+        if not self._content_types_written:
+            self._write_member(CONTENT_TYPES, content_types_bytes(has_data))
+            self._content_types_written = True
+
+    def table_writer(self, schema, name):
+        table = self.model.table(schema, name)
+        if table is None:
+            raise PackageError(f"table {quote(schema, name)} is not in the model being written")
+        return TableDataWriter(self, table, RowCodec(table.full_name, table_layout(self.model, table)))
+
+    def write_table(self, schema, name, rows):
+        """Encode and write all rows of one table; returns the row count."""
+        with self.table_writer(schema, name) as writer:
+            for row in rows:
+                writer.write_row(row)
+            return writer.rows
+
+    def _open_part(self, table, stream_number, chunk_number):
+        self._ensure_content_types(True)
+        entry = f"Data/{table.schema}.{table.name}/TableData-{stream_number:03d}-{chunk_number:05d}.BCP"
+        _check_entry_name(entry)
+        self._parts.append((table.schema, table.name, entry))
+        self._current_part = self._zip.open(self._info(entry, zipfile.ZIP_DEFLATED), "w", force_zip64=True)
+        return self._current_part
+
+    def _close_part(self, part):
+        part.close()
+        self._current_part = None
+
+    def close(self):
+        """Write _rels/.rels and Origin.xml and finish the ZIP. Call only after a successful export."""
+        if self._closed:
+            return
+        self._ensure_content_types(bool(self._parts))
+        if self._parts:
+            self._write_member(RELS, relationships_bytes(self._parts), zipfile.ZIP_STORED)
+        origin = self.origin
+        origin.checksums = {"/model.xml": model_checksum(self.model_bytes)}
+        origin.total_rows = self.total_rows
+        origin.object_counts = self.model.object_counts()
+        origin.model_schema_version = self.model.attributes.get("SchemaVersion", "2.9")
+        self._write_member(ORIGIN, origin.to_bytes(), zipfile.ZIP_STORED)
+        self._zip.close()
+        self._closed = True
+
+    def abort(self):
+        """Stop without writing anything more: no closing parts, no ZIP directory.
+
+        The target then holds no valid package; the caller discards it. The open data part and the
+        ZIP are detached rather than closed, because closing them would write to the target.
+        """
+        self._closed = True
+        if self._current_part is not None:
+            io.BufferedIOBase.close(self._current_part)
+            self._current_part = None
+        self._zip._writing = False
+        self._zip.fp = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, *_):
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+class TableDataWriter:
+    """Streams one table's rows into TableData parts of at most `part_bytes` each.
+
+    Rows are whole in every part (a row never straddles two), as in DacFx's packages.
+    """
+    FLUSH_BYTES = 1 << 20
+
+    def __init__(self, package, table, codec):
+        self.package = package
+        self.table = table
+        self.codec = codec
+        self.rows = 0
+        self.bytes = 0
+        self._part = None
+        self._chunk = 0
+        self._filled = 0          # bytes in the current part, pending ones included
+        self._pending = []
+        self._pending_size = 0
+
+    def write_row(self, row):
+        data = self.codec.encode(row)
+        self._make_room(len(data))
+        self._pending.append(data)
+        self._pending_size += len(data)
+        self._filled += len(data)
+        self.rows += 1
+        if self._pending_size >= self.FLUSH_BYTES:
+            self._flush()
+
+    def write_rows(self, rows):
+        for row in rows:
+            self.write_row(row)
+
+    def write_encoded(self, data, row_count):
+        """Append already-encoded BCP bytes holding exactly `row_count` whole rows."""
+        self._make_room(len(data))
+        self._flush()
+        self._write(data)
+        self._filled += len(data)
+        self.rows += row_count
+
+    def _make_room(self, size):
+        if self._filled and self._filled + size > self.package.part_bytes:
+            self._flush()
+            self.package._close_part(self._part)
+            self._part = None
+            self._chunk += 1
+            self._filled = 0
+
+    def _flush(self):
+        if self._pending:
+            data = b"".join(self._pending)
+            self._pending.clear()
+            self._pending_size = 0
+            self._write(data)
+
+    def _write(self, data):
+        if not data:
+            return
+        if self._part is None:
+            self._part = self.package._open_part(self.table, 0, self._chunk)
+        self._part.write(data)
+        self.bytes += len(data)
+
+    def close(self):
+        self._flush()
+        if self._part is not None:
+            self.package._close_part(self._part)
+            self._part = None
+        self.package.total_rows += self.rows
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, *_):
+        if exc_type is None:
+            self.close()
