@@ -93,7 +93,7 @@ class PackageReader:
     def _index(self):
         self._entries = {}
         for info in self._zip.infolist():
-            _check_entry_name(info.filename)
+            _check_entry_name(info.orig_filename)   # zipfile cuts names at NUL; the original keeps it
             if info.filename in self._entries:
                 raise UnsafeEntryError(f"{self.source_name}: entry {info.filename!r} appears twice")
             if info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size:
