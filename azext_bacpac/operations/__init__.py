@@ -1,0 +1,1 @@
+"""Operations: durable records, the detached worker, status words, output shapes, wait and cancel."""

@@ -1,0 +1,112 @@
+"""Submitting, waiting for and cancelling operations: what the CLI calls."""
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from urllib.parse import urlsplit, urlunsplit
+
+from ..errors import ConflictError, NotFoundError
+from .status import check_liveness
+from .store import OperationRecord, OperationStore, new_operation_id
+
+PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def strip_secrets_from_uri(uri):
+    """A storage URI without its query string (where a SAS token lives)."""
+    parts = urlsplit(uri)
+    if parts.scheme in ("http", "https") and parts.query:
+        return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    return uri
+
+
+def submit(store, request_type, server, database, storage_uri, parameters=None, secrets=None,
+           resource_group=None):
+    """Record a new operation and start its detached worker; returns the record at once."""
+    secrets = dict(secrets or {})
+    clean_uri = strip_secrets_from_uri(storage_uri)
+    if clean_uri != storage_uri:
+        secrets["storage_uri"] = storage_uri
+    record = OperationRecord(id=new_operation_id(), request_type=request_type, server=server, database=database,
+                             storage_uri=clean_uri, resource_group=resource_group,
+                             parameters={"request": dict(parameters or {}), **_public(parameters)})
+    busy = store.create(record)
+    if busy is not None:
+        raise ConflictError(
+            f"an {busy.request_type.lower()} (operation {busy.id}) is already in progress on database "
+            f"'{database}' of server '{server}'; wait for it (az sql db bacpac wait --operation-id {busy.id}) "
+            f"or cancel it (az sql db bacpac cancel --operation-id {busy.id})")
+    pid = _spawn_worker(store, record.id, secrets)
+    store.update(record.id, only_if_active=True, worker_pid=pid)
+    return store.get(record.id)
+
+
+def _public(parameters):
+    """Request parameters shown in output shapes (none of them is a secret)."""
+    keys = ("storage_key_type", "admin_user", "auth_type")
+    return {k: (parameters or {}).get(k) for k in keys}
+
+
+def _spawn_worker(store, operation_id, secrets):
+    log_folder = os.path.join(os.path.dirname(store.path), "logs")
+    os.makedirs(log_folder, mode=0o700, exist_ok=True)
+    log_path = os.path.join(log_folder, f"{operation_id}.log")
+    environment = dict(os.environ)
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [PACKAGE_ROOT, environment.get("PYTHONPATH")]))
+    descriptor = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(descriptor, "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "azext_bacpac.operations.worker", "--operation-id", operation_id,
+             "--store", store.path],
+            stdin=subprocess.PIPE, stdout=log, stderr=log, start_new_session=True, close_fds=True,
+            env=environment)
+    process.stdin.write(json.dumps(secrets).encode())
+    process.stdin.close()
+    # Reap the worker if it ends while this process still runs (no zombie); it outlives us otherwise.
+    threading.Thread(target=process.wait, daemon=True).start()
+    return process.pid
+
+
+def get(store, operation_id):
+    record = store.get(operation_id)
+    if record is None:
+        raise NotFoundError(f"operation '{operation_id}' was not found (operations are kept in {store.path})")
+    return check_liveness(store, record)
+
+
+def wait(store, operation_id, timeout=None, interval=1.0, on_update=None):
+    """Poll until the operation ends; returns the final record, or raises TimeoutError."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        record = get(store, operation_id)
+        if on_update is not None:
+            on_update(record)
+        if not record.is_active:
+            return record
+        if deadline is not None and time.monotonic() >= deadline:
+            raise TimeoutError(record)
+        time.sleep(interval if deadline is None else max(0.0, min(interval, deadline - time.monotonic())))
+
+
+def cancel(store, operation_id, settle_seconds=10.0):
+    """Ask the worker to stop; returns the record once Cancelled (or still CancelInProgress)."""
+    record = get(store, operation_id)
+    if not record.is_active:
+        return record
+    store.update(operation_id, only_if_active=True, cancel_requested=1, state="CancelInProgress")
+    try:
+        return wait(store, operation_id, timeout=settle_seconds, interval=0.2)
+    except TimeoutError as pending:
+        return pending.args[0]
+
+
+def list_operations(store, server=None, database=None, active_only=False):
+    records = [check_liveness(store, r) for r in store.list(server, database, active_only)]
+    return [r for r in records if r.is_active] if active_only else records
+
+
+def open_store(config_dir=None):
+    from .store import default_store_path
+    return OperationStore(default_store_path(config_dir))

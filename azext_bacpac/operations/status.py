@@ -1,0 +1,66 @@
+"""Status words, and how a record whose worker died is turned into an honest Failed."""
+import os
+import time
+
+from .store import ACTIVE_STATES
+
+HEARTBEAT_SECONDS = 2.0
+STALE_AFTER_SECONDS = 5 * HEARTBEAT_SECONDS     # a worker silent this long is gone
+START_GRACE_SECONDS = 30.0                      # a queued operation whose worker never started
+
+
+def status(record):
+    """The cmdlet's Status: InProgress, Succeeded, Failed or Cancelled."""
+    return "InProgress" if record.state in ACTIVE_STATES else record.state
+
+
+def status_message(record):
+    """The service's words: Pending, 'Running, Progress = 45.00 %', Completed, or the failure text."""
+    if record.state == "Pending":
+        return "Pending"
+    if record.state in ("InProgress", "CancelInProgress"):
+        return f"Running, Progress = {record.percent:.2f} %"
+    if record.state == "Succeeded":
+        return "Completed"
+    if record.state == "Cancelled":
+        return record.error_message or "Cancelled"
+    return record.error_message or "Failed"
+
+
+def _process_alive(pid, operation_id):
+    """True when pid runs and (where /proc tells) is this operation's worker, not a reused pid."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            command_line = handle.read()
+    except OSError:
+        return True
+    if not command_line:       # a zombie: exited, not yet reaped
+        return False
+    return operation_id.encode() in command_line
+
+
+def check_liveness(store, record, clock=time.time):
+    """Mark an active record Failed when its worker is gone; returns the current record."""
+    if not record.is_active:
+        return record
+    moment = clock()
+    reason = None
+    if record.worker_pid:
+        if not _process_alive(record.worker_pid, record.id):
+            reason = f"the worker process (pid {record.worker_pid}) ended without finishing the operation"
+        elif record.heartbeat and moment - record.heartbeat > STALE_AFTER_SECONDS:
+            reason = (f"the worker process (pid {record.worker_pid}) stopped reporting "
+                      f"{moment - record.heartbeat:.0f} s ago")
+    elif moment - record.queued_time > START_GRACE_SECONDS:
+        reason = "the worker process never started"
+    if reason:
+        message = f"Operation failed: {reason} (killed, or the machine restarted). Nothing was published."
+        store.update(record.id, only_if_active=True, state="Failed", error_message=message, finish_time=moment)
+        return store.get(record.id)
+    return record

@@ -1,0 +1,170 @@
+"""Durable operation records: a small SQLite database under AZURE_CONFIG_DIR.
+
+Safe for concurrent readers and writers (WAL, a busy timeout, one short transaction per call) and
+readable by the user only. A record never holds a secret: the storage URI is stored without its
+query string (a SAS lives there) and credentials are never passed in.
+"""
+import json
+import os
+import sqlite3
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, fields
+
+STORE_FOLDER = "bacpac"
+STORE_FILE = "operations.db"
+ACTIVE_STATES = ("Pending", "InProgress", "CancelInProgress")
+FINAL_STATES = ("Succeeded", "Failed", "Cancelled")
+
+
+def default_store_path(config_dir=None):
+    config_dir = config_dir or os.environ.get("AZURE_CONFIG_DIR") or os.path.expanduser("~/.azure")
+    return os.path.join(config_dir, STORE_FOLDER, STORE_FILE)
+
+
+def now():
+    return time.time()
+
+
+@dataclass
+class OperationRecord:
+    """One export or import. Times are POSIX seconds (UTC); state is one of the ARM operation states."""
+    id: str
+    request_type: str                   # Export / Import
+    server: str
+    database: str
+    storage_uri: str                    # without query string
+    resource_group: str = None
+    state: str = "Pending"              # Pending, InProgress, CancelInProgress, Succeeded, Failed, Cancelled
+    percent: float = 0.0
+    queued_time: float = field(default_factory=now)
+    start_time: float = None
+    last_modified_time: float = field(default_factory=now)
+    finish_time: float = None
+    current_table: str = None
+    tables_done: int = 0
+    tables_total: int = None
+    rows_done: int = 0
+    bytes_done: int = 0
+    bytes_total: int = None
+    error_message: str = None
+    worker_pid: int = None
+    heartbeat: float = None
+    cancel_requested: int = 0
+    parameters: dict = field(default_factory=dict)    # non-secret request parameters
+    summary: dict = None
+
+    @property
+    def is_active(self):
+        return self.state in ACTIVE_STATES
+
+
+_JSON_FIELDS = {"parameters", "summary"}
+_COLUMNS = [f.name for f in fields(OperationRecord)]
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS operations (
+    {", ".join(name + (" TEXT PRIMARY KEY" if name == "id" else "") for name in _COLUMNS)}
+);
+CREATE INDEX IF NOT EXISTS operations_target ON operations(server, database, state);
+"""
+
+
+class OperationStore:
+    """Reads and writes operation records in one SQLite file."""
+
+    def __init__(self, path=None):
+        self.path = path or default_store_path()
+        folder = os.path.dirname(self.path)
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        with self._connect() as connection:
+            connection.executescript(_SCHEMA)
+
+    @contextmanager
+    def _connect(self):
+        old_mask = os.umask(0o077)     # the store, its WAL and shared-memory files: user only
+        try:
+            connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        finally:
+            os.umask(old_mask)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA busy_timeout=30000")
+            yield connection
+        finally:
+            connection.close()
+
+    @staticmethod
+    def _row(values):
+        data = dict(zip(_COLUMNS, values))
+        for name in _JSON_FIELDS:
+            data[name] = json.loads(data[name]) if data[name] else ({} if name == "parameters" else None)
+        return OperationRecord(**data)
+
+    @staticmethod
+    def _values(record):
+        data = asdict(record)
+        for name in _JSON_FIELDS:
+            data[name] = json.dumps(data[name]) if data[name] is not None else None
+        return [data[name] for name in _COLUMNS]
+
+    def create(self, record, conflict_check=True):
+        """Insert a new record; with conflict_check, refuse when an active one has the same target."""
+        with self._connect() as connection:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                if conflict_check:
+                    busy = connection.execute(
+                        f"SELECT {', '.join(_COLUMNS)} FROM operations WHERE server = ? AND database = ? "
+                        f"AND state IN ({', '.join('?' * len(ACTIVE_STATES))})",
+                        (record.server, record.database, *ACTIVE_STATES)).fetchone()
+                    if busy is not None:
+                        connection.execute("ROLLBACK")
+                        return self._row(busy)
+                connection.execute(f"INSERT INTO operations ({', '.join(_COLUMNS)}) VALUES "
+                                   f"({', '.join('?' * len(_COLUMNS))})", self._values(record))
+                connection.execute("COMMIT")
+            except BaseException:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                raise
+        return None
+
+    def get(self, operation_id):
+        with self._connect() as connection:
+            values = connection.execute(f"SELECT {', '.join(_COLUMNS)} FROM operations WHERE id = ?",
+                                        (str(operation_id).lower(),)).fetchone()
+        return self._row(values) if values else None
+
+    def list(self, server=None, database=None, active_only=False):
+        clauses, arguments = [], []
+        if server is not None:
+            clauses.append("server = ?")
+            arguments.append(server)
+        if database is not None:
+            clauses.append("database = ?")
+            arguments.append(database)
+        if active_only:
+            clauses.append(f"state IN ({', '.join('?' * len(ACTIVE_STATES))})")
+            arguments += ACTIVE_STATES
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self._connect() as connection:
+            rows = connection.execute(f"SELECT {', '.join(_COLUMNS)} FROM operations {where} "
+                                      f"ORDER BY queued_time", arguments).fetchall()
+        return [self._row(values) for values in rows]
+
+    def update(self, operation_id, only_if_active=False, **changes):
+        """Set fields of a record (last_modified_time too). Returns False when nothing matched."""
+        changes.setdefault("last_modified_time", now())
+        for name in _JSON_FIELDS & changes.keys():
+            changes[name] = json.dumps(changes[name]) if changes[name] is not None else None
+        assignments = ", ".join(f"{name} = ?" for name in changes)
+        condition = f" AND state IN ({', '.join('?' * len(ACTIVE_STATES))})" if only_if_active else ""
+        arguments = [*changes.values(), str(operation_id), *(ACTIVE_STATES if only_if_active else ())]
+        with self._connect() as connection:
+            cursor = connection.execute(f"UPDATE operations SET {assignments} WHERE id = ?{condition}", arguments)
+            return cursor.rowcount > 0
+
+
+def new_operation_id():
+    return str(uuid.uuid4())

@@ -1,0 +1,142 @@
+"""The detached worker: runs one export or import and keeps its record current.
+
+Started as `python -m azext_bacpac.operations.worker --operation-id <guid> --store <path>`, so an
+operator finds it with `ps`. Secrets arrive as one JSON object on standard input, which the parent
+closes at once; they are never on the command line, in the store, or in the log.
+"""
+import argparse
+import inspect
+import json
+import logging
+import os
+import sys
+import threading
+import time
+import traceback
+
+from ..errors import BacpacError, CancelledError
+from .status import HEARTBEAT_SECONDS
+from .store import OperationStore
+
+PROGRESS_EVERY_SECONDS = 0.25
+logger = logging.getLogger("azext_bacpac.worker")
+
+
+class _Reporter:
+    """Turns pipeline progress events into throttled record updates, and answers 'cancelled?'."""
+
+    def __init__(self, store, operation_id):
+        self.store = store
+        self.operation_id = operation_id
+        self.cancelled = threading.Event()
+        self._last = 0.0
+        self._lock = threading.Lock()
+
+    def progress(self, event):
+        moment = time.time()
+        final_table = event.get("tablesDone") == event.get("tablesTotal")
+        if moment - self._last < PROGRESS_EVERY_SECONDS and not final_table:
+            return
+        self._last = moment
+        with self._lock:
+            self.store.update(self.operation_id, only_if_active=True, heartbeat=moment,
+                              percent=_percent(event), current_table=event.get("table"),
+                              tables_done=event.get("tablesDone", 0), tables_total=event.get("tablesTotal"),
+                              rows_done=event.get("rows", 0), bytes_done=event.get("bytes", 0),
+                              bytes_total=event.get("bytesTotal"))
+
+    def is_cancelled(self):
+        return self.cancelled.is_set()
+
+    def beat(self, stop):
+        """Heartbeat thread: proves the worker is alive and picks up cancel requests."""
+        while not stop.wait(HEARTBEAT_SECONDS / 2):
+            with self._lock:
+                self.store.update(self.operation_id, only_if_active=True, heartbeat=time.time())
+            record = self.store.get(self.operation_id)
+            if record is not None and record.cancel_requested:
+                self.cancelled.set()
+
+
+def _percent(event):
+    """Share done, by bytes when the total is known, else by rows, else by tables; below 100 until the end."""
+    for done, total in ((event.get("bytes"), event.get("bytesTotal")), (event.get("rows"), event.get("rowsTotal")),
+                        (event.get("tablesDone"), event.get("tablesTotal"))):
+        if done is not None and total:
+            return min(99.99, 100.0 * done / total)
+    return 0.0
+
+
+def _call(function, arguments):
+    """Call a pipeline function with the arguments it declares (secrets included only where asked)."""
+    accepted = inspect.signature(function).parameters
+    if any(p.kind == p.VAR_KEYWORD for p in accepted.values()):
+        return function(**arguments)
+    return function(**{k: v for k, v in arguments.items() if k in accepted})
+
+
+def run(store, operation_id, secrets):
+    from .. import pipelines
+    record = store.get(operation_id)
+    if record is None:
+        return 2
+    if record.cancel_requested:
+        store.update(operation_id, only_if_active=True, state="Cancelled", finish_time=time.time(),
+                     error_message="The operation was cancelled by the user before it started.")
+        return 1
+    reporter = _Reporter(store, operation_id)
+    started = time.time()
+    if not store.update(operation_id, only_if_active=True, state="InProgress", start_time=started,
+                        heartbeat=started, worker_pid=os.getpid()):
+        return 0      # cancelled before it started
+    stop = threading.Event()
+    beat = threading.Thread(target=reporter.beat, args=(stop,), daemon=True)
+    beat.start()
+    arguments = dict(record.parameters.get("request", {}))
+    arguments.update(secrets)
+    arguments.setdefault("storage_uri", record.storage_uri)
+    arguments.update(server=record.server, database=record.database,
+                     progress=reporter.progress, cancel=reporter.is_cancelled)
+    function = pipelines.export_database if record.request_type == "Export" else pipelines.import_package
+    try:
+        summary = _call(function, arguments)
+        outcome = dict(state="Succeeded", percent=100.0, summary=_jsonable(summary))
+    except CancelledError as error:
+        outcome = dict(state="Cancelled", error_message=str(error) or "The operation was cancelled by the user.")
+    except (BacpacError, ValueError) as error:
+        outcome = dict(state="Failed", error_message=_one_line(error))
+    except Exception as error:     # anything else still ends the record honestly; the log has the trace
+        if type(error).__module__.startswith("azext_bacpac.format"):
+            outcome = dict(state="Failed", error_message=_one_line(error))
+        else:
+            logger.error("unexpected failure:\n%s", traceback.format_exc())
+            outcome = dict(state="Failed", error_message=f"internal error: {type(error).__name__}: {_one_line(error)}")
+    finally:
+        stop.set()
+    store.update(operation_id, finish_time=time.time(), heartbeat=time.time(), **outcome)
+    return 0 if outcome["state"] == "Succeeded" else 1
+
+
+def _one_line(error):
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def _jsonable(value):
+    return json.loads(json.dumps(value, default=str)) if value is not None else None
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="azext_bacpac.operations.worker")
+    parser.add_argument("--operation-id", required=True)
+    parser.add_argument("--store", required=True)
+    options = parser.parse_args(argv)
+    raw = sys.stdin.read() if not sys.stdin.isatty() else ""
+    sys.stdin.close()
+    secrets = json.loads(raw) if raw.strip() else {}
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    store = OperationStore(options.store)
+    return run(store, options.operation_id, secrets)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
