@@ -29,6 +29,7 @@ DATA_NAME = re.compile(r"^Data/(?P<folder>[^/]+)/TableData-(?P<stream>\d{3})-(?P
 MAX_DEFLATE_RATIO = 1032          # deflate cannot expand data more than ~1032:1
 MAX_XML_PART = 1 << 30
 DEFAULT_PART_BYTES = 64 << 20     # uncompressed bytes per TableData part before a new one starts
+ZIP64_FROM = 1 << 30              # parts that may pass 2 GiB get Zip64 headers from the start
 
 
 @dataclass
@@ -291,12 +292,14 @@ class PackageWriter:
                 writer.write_row(row)
             return writer.rows
 
-    def _open_part(self, table, stream_number, chunk_number):
+    def _open_part(self, table, stream_number, chunk_number, first_write=0):
         self._ensure_content_types(True)
         entry = f"Data/{table.schema}.{table.name}/TableData-{stream_number:03d}-{chunk_number:05d}.BCP"
         _check_entry_name(entry)
         self._parts.append((table.schema, table.name, entry))
-        self._current_part = self._zip.open(self._info(entry, zipfile.ZIP_DEFLATED), "w", force_zip64=True)
+        # Sizes are unknown while a part streams; only a part that may grow past 2 GiB needs Zip64.
+        zip64 = self.part_bytes >= ZIP64_FROM or first_write >= ZIP64_FROM
+        self._current_part = self._zip.open(self._info(entry, zipfile.ZIP_DEFLATED), "w", force_zip64=zip64)
         return self._current_part
 
     def _close_part(self, part):
@@ -402,7 +405,7 @@ class TableDataWriter:
         if not data:
             return
         if self._part is None:
-            self._part = self.package._open_part(self.table, 0, self._chunk)
+            self._part = self.package._open_part(self.table, 0, self._chunk, len(data))
         self._part.write(data)
         self.bytes += len(data)
 

@@ -134,3 +134,18 @@ def test_writer_streams_to_a_non_seekable_target():
         products = again.table("dbo", "ProductImages")
         assert len(products.entries) > 1, "small part size must split a table into several parts"
         assert {t.full_name: list(again.rows(t)) for t in again.tables} == expected
+
+
+def test_zip64_parts_are_written_and_read():
+    with PackageReader(io.BytesIO(vector_bytes("bacpactod-types/Test.bacpac"))) as reader:
+        out = io.BytesIO()
+        with PackageWriter(out, reader.model, "Test", part_bytes=2 << 30) as writer:
+            for table in reader.tables:
+                writer.write_table(table.schema, table.name, reader.rows(table))
+        expected = {t.full_name: list(reader.rows(t)) for t in reader.tables}
+    data = out.getvalue()
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        bcp = [i for i in package.infolist() if i.filename.endswith(".BCP")]
+        assert bcp and all(i.extract_version >= 45 for i in bcp), "data parts carry Zip64 headers"
+    with PackageReader(io.BytesIO(data)) as again:
+        assert {t.full_name: list(again.rows(t)) for t in again.tables} == expected
