@@ -1,0 +1,81 @@
+"""Arguments of `az sql db bacpac *`.
+
+Every argument is declared here, in our own scope, with the same option strings as core's
+`az sql db export/import` (and the cmdlets' parameters, cmdlets-and-az.md §5). Core's `sql` and
+`sql db` argument contexts are not applied to our commands; we still avoid core dest names with a
+different meaning so that loading everything together (docs, help index) cannot mix them up.
+"""
+
+from azure.cli.core.commands.parameters import (
+    get_enum_type, get_three_state_flag, resource_group_name_type)
+
+from azext_bacpac._validators import (
+    ADMIN_PASSWORD_ENV, AUTH_TYPES, DATABASE_EDITIONS, STORAGE_KEY_ENV, STORAGE_KEY_TYPES, parse_size)
+
+
+def load_arguments(self, _):
+    with self.argument_context('sql db bacpac') as c:
+        c.argument('resource_group_name', resource_group_name_type, required=False,
+                   help='Name of resource group. Accepted for parity with `az sql db export/import`; '
+                        'the local engine does not need it. You can configure the default group using '
+                        '`az configure --defaults group=<name>`.')
+        c.argument('storage_uri', options_list=['--storage-uri'],
+                   help='Where the BACPAC is (or goes): a local path, a file:// URI, or an Azure Blob '
+                        'URL (https://<account>.blob.core.windows.net/<container>/<name>.bacpac). '
+                        'A SAS token in the URL is never shown in the output.')
+        c.argument('storage_key_type', options_list=['--storage-key-type'],
+                   arg_type=get_enum_type(STORAGE_KEY_TYPES),
+                   help='Kind of --storage-key: an account access key, a SAS token, or a managed '
+                        'identity. Not needed for local files.')
+        c.argument('storage_key', options_list=['--storage-key'],
+                   help='Storage account key, SAS token (with or without the leading "?"), or the '
+                        'resource ID of a user-assigned managed identity. Keep it off the command line: '
+                        'use `@<file>`, `@-` (stdin) or the environment variable {} instead. It is '
+                        'never shown in output or logs. Not needed for local files.'.format(STORAGE_KEY_ENV))
+
+    for scope in ('sql db bacpac export', 'sql db bacpac import'):
+        with self.argument_context(scope) as c:
+            c.argument('server_name', options_list=['--server', '-s'],
+                       help='The server: `sqlite:///<folder>` for the embedded SQLite engine (each '
+                            'database is the file <folder>/<name>.sqlite), or a SQL Server / Azure SQL '
+                            'name (`myserver` means myserver.database.windows.net).')
+            c.argument('database_name', options_list=['--name', '-n'],
+                       help='Name of the database.')
+            c.argument('administrator_login', options_list=['--admin-user', '-u'],
+                       help='Login of the server administrator (for --auth-type ManagedIdentity: the '
+                            'identity\'s resource ID). Not used by the embedded SQLite engine.')
+            c.argument('administrator_login_password', options_list=['--admin-password', '-p'],
+                       help='Password of the login. Keep it off the command line: use `@<file>`, `@-` '
+                            '(stdin) or the environment variable {} instead. It is never shown in '
+                            'output or logs. Not used by the embedded SQLite engine.'.format(ADMIN_PASSWORD_ENV))
+            c.argument('authentication_type', options_list=['--auth-type', '-a'],
+                       arg_type=get_enum_type(AUTH_TYPES),
+                       help='How to sign in to the server. Not used by the embedded SQLite engine.')
+            c.argument('tables', options_list=['--tables'], nargs='+',
+                       help='Only these tables: space-separated names or patterns with * and ?, '
+                            'schema-qualified (`dbo.Orders`, `sales.*`) or not (`Orders`, `Order*`).')
+            c.argument('exclude_tables', options_list=['--exclude-tables'], nargs='+',
+                       help='Leave out these tables (same pattern syntax as --tables); applied after '
+                            '--tables.')
+
+    with self.argument_context('sql db bacpac export') as c:
+        c.argument('overwrite', options_list=['--overwrite'], action='store_true',
+                   help='Replace an existing BACPAC at --storage-uri. Without it an existing file is an '
+                        'error. The old file is replaced only once the new one is complete.')
+
+    with self.argument_context('sql db bacpac import') as c:
+        c.argument('edition', options_list=['--edition'], arg_type=get_enum_type(DATABASE_EDITIONS),
+                   help='Edition of the new database (Azure SQL). Validated, and ignored by the '
+                        'embedded SQLite engine.')
+        c.argument('service_objective', options_list=['--service-objective'],
+                   help='Service objective of the new database, e.g. S0, P1, GP_Gen5_2 (Azure SQL). '
+                        'Validated, and ignored by the embedded SQLite engine.')
+        c.argument('max_size_bytes', options_list=['--max-size'], type=parse_size,
+                   help='Maximum size of the new database, in bytes or with a unit (B, KB, MB, GB, TB; '
+                        'powers of 1024), e.g. 10GB. Validated, and ignored by the embedded SQLite engine.')
+
+    with self.argument_context('sql db bacpac inspect') as c:
+        c.argument('verify_checksum', options_list=['--verify-checksum'],
+                   arg_type=get_three_state_flag(), default=True,
+                   help='Recompute the model.xml checksum and compare it with Origin.xml\'s '
+                        '(checksum.verified in the output; a mismatch also prints a warning).')

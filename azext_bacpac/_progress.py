@@ -1,0 +1,113 @@
+"""A one-line progress indication on stderr, only when stderr is a terminal.
+
+The pipeline calls the object with progress events; it redraws one line (at most ~5 times a second)
+and clears it at the end, so stdout keeps only the JSON result and logs stay clean. It is off with
+--only-show-errors, `az config set core.disable_progress_bar=true`, or when stderr is not a TTY.
+"""
+
+import shutil
+import sys
+import time
+
+_INTERVAL = 0.2
+
+
+def _get(event, *names):
+    for name in names:
+        if name in event and event[name] is not None:
+            return event[name]
+    return None
+
+
+def _size(num):
+    for unit in ('B', 'KB', 'MB', 'GB'):
+        if abs(num) < 1024:
+            return '{:.0f} {}'.format(num, unit) if unit == 'B' else '{:.1f} {}'.format(num, unit)
+        num /= 1024.0
+    return '{:.1f} TB'.format(num)
+
+
+def format_event(verb, event):
+    """One line of text for a progress event (a dict; unknown keys are ignored)."""
+    parts = [verb]
+    done, total = _get(event, 'tablesDone', 'tables_done'), _get(event, 'tablesTotal', 'tables_total')
+    if done is not None and total:
+        parts.append('{}/{} tables'.format(done, total))
+    rows = _get(event, 'rows', 'rowsDone', 'rows_done')
+    if rows is not None:
+        parts.append('{:,} rows'.format(rows))
+    size = _get(event, 'bytes', 'bytesDone', 'bytes_done')
+    if isinstance(size, (int, float)):
+        parts.append(_size(size))
+    table = _get(event, 'table', 'name')
+    if table:
+        parts.append(str(table))
+    percent = _get(event, 'percent', 'percentComplete')
+    if percent is None:
+        for done_key, total_key in (('bytes', 'bytesTotal'), ('rows', 'rowsTotal'), ('tablesDone', 'tablesTotal')):
+            done_value, total_value = event.get(done_key), event.get(total_key)
+            if isinstance(done_value, (int, float)) and isinstance(total_value, (int, float)) and total_value:
+                percent = min(100.0, 100.0 * done_value / total_value)
+                break
+    if isinstance(percent, (int, float)):
+        parts.append('{:.0f}%'.format(percent))
+    message = _get(event, 'message', 'phase')
+    if message and len(parts) == 1:
+        parts.append(str(message))
+    return parts[0] + ': ' + ', '.join(parts[1:]) if len(parts) > 1 else parts[0] + '...'
+
+
+class ProgressLine:
+    def __init__(self, cli_ctx, verb, stream=None):
+        self.verb = verb
+        self.stream = stream or sys.stderr
+        self._last = 0.0
+        self._width = 0
+        self.enabled = self._wanted(cli_ctx)
+
+    def _wanted(self, cli_ctx):
+        try:
+            if not self.stream.isatty():
+                return False
+        except (AttributeError, ValueError):
+            return False
+        if getattr(cli_ctx, 'only_show_errors', False):
+            return False
+        try:
+            return not cli_ctx.config.getboolean('core', 'disable_progress_bar', fallback=False)
+        except Exception:  # pylint: disable=broad-except
+            return True
+
+    def __call__(self, *args, **kwargs):
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self._last < _INTERVAL:
+            return
+        self._last = now
+        event = dict(kwargs)
+        if len(args) == 1 and isinstance(args[0], dict):
+            event = dict(args[0], **kwargs)
+        elif len(args) == 1 and hasattr(args[0], '__dict__'):
+            event = dict(vars(args[0]), **kwargs)
+        self._draw(format_event(self.verb, event))
+
+    def _draw(self, text):
+        columns = shutil.get_terminal_size((80, 20)).columns - 1
+        text = text[:columns]
+        pad = max(0, self._width - len(text))
+        self._width = len(text)
+        try:
+            self.stream.write('\r' + text + ' ' * pad)
+            self.stream.flush()
+        except (OSError, ValueError):
+            self.enabled = False
+
+    def close(self):
+        if self.enabled and self._width:
+            try:
+                self.stream.write('\r' + ' ' * self._width + '\r')
+                self.stream.flush()
+            except (OSError, ValueError):
+                pass
+        self._width = 0

@@ -1,0 +1,178 @@
+"""Validation of `az sql db bacpac` arguments (command-level namespace validators).
+
+Validators only look at the arguments: they never open a database or a file. They raise specific
+azclierror classes (exit code 1); a value that cannot even be parsed (a bad enum, a bad --max-size)
+is rejected earlier by argparse (exit code 2).
+"""
+
+import argparse
+import os
+import re
+from urllib.parse import urlsplit
+
+from knack.log import get_logger
+
+logger = get_logger(__name__)
+
+ADMIN_PASSWORD_ENV = 'AZEXT_BACPAC_ADMIN_PASSWORD'
+STORAGE_KEY_ENV = 'AZEXT_BACPAC_STORAGE_KEY'
+
+# Values as `az sql db export` spells them (case-insensitive on input).
+AUTH_TYPES = ['SQL', 'ADPassword', 'ManagedIdentity']
+STORAGE_KEY_TYPES = ['StorageAccessKey', 'SharedAccessKey', 'ManagedIdentity']
+# DatabaseEdition values accepted by New-AzSqlDatabaseImport.
+DATABASE_EDITIONS = ['None', 'Basic', 'Standard', 'Premium', 'DataWarehouse', 'Stretch', 'Free',
+                     'PremiumRS', 'GeneralPurpose', 'BusinessCritical', 'Hyperscale']
+
+EMBEDDED_SCHEME = 'sqlite:'
+STORAGE_SCHEMES = ('file', 'http', 'https')
+
+_SIZE_UNITS = {'': 1, 'B': 1, 'KB': 1024, 'MB': 1024 ** 2, 'GB': 1024 ** 3, 'TB': 1024 ** 4}
+_SIZE_RE = re.compile(r'^\s*(\d+)\s*([KMGT]?B)?\s*$', re.IGNORECASE)
+# `scheme:rest`; a one-letter scheme is a Windows drive, `name:1.bacpac` (no //) a file name.
+_SCHEME_RE = re.compile(r'^([A-Za-z][A-Za-z0-9+.-]*):(.*)$', re.S)
+_SERVICE_OBJECTIVE_RE = re.compile(r'^[A-Za-z0-9_]{1,64}$')
+
+
+def parse_size(value):
+    """`--max-size`: bytes, or an integer with a unit B/KB/MB/GB/TB (powers of 1024). argparse type."""
+    match = _SIZE_RE.match(value or '')
+    if not match:
+        raise argparse.ArgumentTypeError(
+            "invalid size '{}': use bytes (10737418240) or a number with a unit B, KB, MB, GB or TB "
+            "(10GB)".format(value))
+    size = int(match.group(1)) * _SIZE_UNITS[(match.group(2) or '').upper()]
+    if size <= 0:
+        raise argparse.ArgumentTypeError("invalid size '{}': it must be greater than 0".format(value))
+    return size
+
+
+def is_embedded(server):
+    """True when --server names the embedded SQLite engine (`sqlite:///<folder>`)."""
+    return (server or '').strip().lower().startswith(EMBEDDED_SCHEME)
+
+
+def validate_export(cmd, namespace):  # pylint: disable=unused-argument
+    _validate_database_args(namespace)
+    _validate_storage_args(namespace)
+
+
+def validate_import(cmd, namespace):  # pylint: disable=unused-argument
+    _validate_database_args(namespace)
+    _validate_storage_args(namespace)
+    _validate_new_database_args(namespace)
+
+
+def validate_inspect(cmd, namespace):  # pylint: disable=unused-argument
+    _validate_storage_args(namespace)
+
+
+# ---------------------------------------------------------------------------------------------
+
+def _validate_database_args(ns):
+    from azure.cli.core.azclierror import InvalidArgumentValueError, RequiredArgumentMissingError
+
+    ns.server_name = (ns.server_name or '').strip()
+    if not ns.server_name:
+        raise InvalidArgumentValueError('--server/-s must not be empty.',
+                                        'Use sqlite:///<folder> for the embedded SQLite engine.')
+    if ns.database_name is None or not ns.database_name.strip():
+        raise InvalidArgumentValueError('--name/-n must not be empty.')
+
+    embedded = is_embedded(ns.server_name)
+    if embedded:
+        if not ns.server_name.lower().startswith('sqlite:///') or len(ns.server_name) <= len('sqlite:///'):
+            raise InvalidArgumentValueError(
+                "--server '{}' is not a SQLite folder URL.".format(ns.server_name),
+                'Use sqlite:///<folder>, e.g. sqlite:///./data or sqlite:////var/lib/dbs.')
+        name = ns.database_name
+        if name in ('.', '..') or any(ch in name for ch in '/\\\0'):
+            raise InvalidArgumentValueError(
+                "--name '{}' is not a valid SQLite database name: it becomes the file "
+                "<folder>/<name>.sqlite and may not contain '/', '\\' or be '.' or '..'.".format(name))
+
+    _password_from_env(ns)
+    _validate_patterns(ns, 'tables', '--tables')
+    _validate_patterns(ns, 'exclude_tables', '--exclude-tables')
+
+    if embedded:
+        given = [opt for opt, attr in (('--admin-user', 'administrator_login'),
+                                       ('--admin-password', 'administrator_login_password'),
+                                       ('--auth-type', 'authentication_type'))
+                 if getattr(ns, attr, None) is not None]
+        if given:
+            logger.info('%s: not used by the embedded SQLite engine; ignored.', ', '.join(given))
+    elif ns.authentication_type != 'ManagedIdentity' and not ns.administrator_login_password:
+        raise RequiredArgumentMissingError(
+            '--admin-password/-p is required for server {}.'.format(ns.server_name),
+            'Pass it without putting it on the command line: --admin-password @<file>, '
+            '--admin-password @- (stdin), or the environment variable {}.'.format(ADMIN_PASSWORD_ENV))
+
+
+def _validate_storage_args(ns):
+    from azure.cli.core.azclierror import InvalidArgumentValueError
+
+    uri = (ns.storage_uri or '').strip()
+    if not uri:
+        raise InvalidArgumentValueError('--storage-uri must not be empty.')
+    match = _SCHEME_RE.match(uri)
+    scheme = match.group(1).lower() if match and len(match.group(1)) > 1 else ''
+    if scheme and scheme not in STORAGE_SCHEMES and match.group(2).startswith('//'):
+        raise InvalidArgumentValueError(
+            "--storage-uri: unsupported scheme '{}://'.".format(match.group(1)),
+            'Use a local path, a file:// URI or an https:// Azure Blob URL.')
+    if scheme in ('http', 'https'):
+        parts = urlsplit(uri)
+        if not parts.netloc or parts.path in ('', '/'):
+            raise InvalidArgumentValueError(
+                '--storage-uri: a blob URL needs an account host and a container/blob path.',
+                'Example: https://<account>.blob.core.windows.net/<container>/<name>.bacpac')
+    ns.storage_uri = uri
+
+    if getattr(ns, 'storage_key', None) is None:
+        env_key = os.environ.get(STORAGE_KEY_ENV)
+        if env_key:
+            ns.storage_key = env_key
+            logger.info('--storage-key taken from the environment variable %s.', STORAGE_KEY_ENV)
+    if scheme not in ('http', 'https'):
+        given = [opt for opt, attr in (('--storage-key', 'storage_key'), ('--storage-key-type', 'storage_key_type'))
+                 if getattr(ns, attr, None) is not None]
+        if given:
+            logger.info('%s: not used for local files; ignored.', ', '.join(given))
+
+
+def _password_from_env(ns):
+    if ns.administrator_login_password is None:
+        env_password = os.environ.get(ADMIN_PASSWORD_ENV)
+        if env_password:
+            ns.administrator_login_password = env_password
+            logger.info('--admin-password taken from the environment variable %s.', ADMIN_PASSWORD_ENV)
+
+
+def _validate_patterns(ns, attr, option):
+    from azure.cli.core.azclierror import InvalidArgumentValueError
+
+    values = getattr(ns, attr, None)
+    if values is None:
+        return
+    patterns = [v.strip() for v in values]
+    if not patterns or any(not p for p in patterns):
+        raise InvalidArgumentValueError('{}: empty table name or pattern.'.format(option))
+    setattr(ns, attr, patterns)
+
+
+def _validate_new_database_args(ns):
+    from azure.cli.core.azclierror import InvalidArgumentValueError
+
+    if ns.service_objective is not None:
+        ns.service_objective = ns.service_objective.strip()
+        if not _SERVICE_OBJECTIVE_RE.match(ns.service_objective):
+            raise InvalidArgumentValueError(
+                "--service-objective '{}' is not a service objective name.".format(ns.service_objective),
+                'Examples: Basic, S0, P1, GP_Gen5_2, HS_Gen5_4.')
+    if is_embedded(ns.server_name):
+        given = [opt for opt, attr in (('--edition', 'edition'), ('--service-objective', 'service_objective'),
+                                       ('--max-size', 'max_size_bytes'))
+                 if getattr(ns, attr, None) is not None]
+        if given:
+            logger.warning('%s: not used by the embedded SQLite engine; ignored.', ', '.join(given))

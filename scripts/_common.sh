@@ -1,0 +1,80 @@
+# Shared by scripts/quickstart.sh, scripts/test.sh and scripts/az.sh (sourced, not run).
+#
+# Creates the project's virtual environment if needed, installs what is missing into it, loads the
+# extension in development mode and points az at a project-local configuration folder:
+#   .venv/                         python -m venv; azure-cli, plus pytest/hypothesis for tests
+#   bacpac.egg-info/               from `pip install --no-deps -e .` (az finds dev extensions by it)
+#   build/dev-extensions/bacpac -> the repository: AZURE_EXTENSION_DEV_SOURCES=build/dev-extensions,
+#                                  so the dev extension is named `bacpac` whatever the checkout's name
+#   out/azure-config/              AZURE_CONFIG_DIR: az never touches ~/.azure
+# Override with BACPAC_VENV, BACPAC_PYTHON, BACPAC_AZURE_CONFIG_DIR, AZURE_CLI_VERSION.
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${BACPAC_VENV:-$REPO/.venv}"
+PYTHON="${BACPAC_PYTHON:-python3}"
+AZURE_CLI_VERSION="${AZURE_CLI_VERSION:-2.91.0}"
+DEV_SOURCES="$REPO/build/dev-extensions"
+
+say() { printf '\n==> %s\n' "$*" >&2; }
+
+ensure_venv() {
+    if [ ! -x "$VENV/bin/python" ]; then
+        say "Creating the virtual environment $VENV"
+        if ! "$PYTHON" -m venv "$VENV" 2>/dev/null; then
+            rm -rf "$VENV"
+            if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+                say "Installing python3-venv (Debian)"
+                apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+                "$PYTHON" -m venv "$VENV"
+            else
+                echo "error: '$PYTHON -m venv' failed; install python3-venv (sudo apt-get install python3-venv)" >&2
+                exit 1
+            fi
+        fi
+        "$VENV/bin/python" -m pip install -q --upgrade pip
+    fi
+}
+
+ensure_azure_cli() {
+    if [ ! -x "$VENV/bin/az" ] || ! "$VENV/bin/python" -c "import azure.cli.command_modules.sql" >/dev/null 2>&1; then
+        say "Installing azure-cli $AZURE_CLI_VERSION (about 1.5 minutes)"
+        "$VENV/bin/python" -m pip install -q "azure-cli==$AZURE_CLI_VERSION"
+    fi
+}
+
+# Test tools: scripts/requirements-test.txt, installed again whenever that file changes.
+ensure_test_tools() {
+    local wanted stamp="$VENV/.bacpac-test-requirements"
+    wanted="$(cat "$REPO/scripts/requirements-test.txt")"
+    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
+        say "Installing the test tools (scripts/requirements-test.txt)"
+        "$VENV/bin/python" -m pip install -q -r "$REPO/scripts/requirements-test.txt"
+        printf '%s' "$wanted" >"$stamp"
+    fi
+}
+
+# The extension in development mode: egg-info beside setup.py, and a dev-sources folder whose only
+# entry, named after the extension, points at the repository.
+ensure_extension() {
+    if [ ! -d "$REPO/bacpac.egg-info" ] || [ "$REPO/setup.py" -nt "$REPO/bacpac.egg-info" ] \
+            || ! "$VENV/bin/python" -c "import importlib.metadata as m; m.version('bacpac')" >/dev/null 2>&1; then
+        say "Installing the extension in development mode (pip install --no-deps -e .)"
+        mkdir -p "$REPO/out"
+        if ! "$VENV/bin/python" -m pip install -q --no-deps -e "$REPO" >"$REPO/out/pip-editable.log" 2>&1; then
+            cat "$REPO/out/pip-editable.log" >&2
+            exit 1
+        fi
+        touch "$REPO/bacpac.egg-info"
+    fi
+    mkdir -p "$DEV_SOURCES"
+    ln -sfn ../.. "$DEV_SOURCES/bacpac"
+}
+
+az_env() {
+    export AZURE_EXTENSION_DEV_SOURCES="$DEV_SOURCES"
+    export AZURE_CONFIG_DIR="${BACPAC_AZURE_CONFIG_DIR:-$REPO/out/azure-config}"
+    export AZURE_CORE_COLLECT_TELEMETRY=false
+    export AZURE_CORE_NO_COLOR=true
+    mkdir -p "$AZURE_CONFIG_DIR"
+    export PATH="$VENV/bin:$PATH"
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env python
+"""Packaging of the `bacpac` Azure CLI extension (`az sql db bacpac`)."""
+
+import os
+
+from setuptools import find_packages, setup
+
+VERSION = '0.1.0'
+
+HERE = os.path.abspath(os.path.dirname(__file__))
+
+
+def _read(name):
+    with open(os.path.join(HERE, name), encoding='utf-8') as handle:
+        return handle.read()
+
+
+# Everything else the extension uses (knack, azure-cli-core, azure-storage-blob, ...) ships with
+# azure-cli, and inside `az` the CLI's own copies win anyway: declare only what azure-cli lacks.
+DEPENDENCIES = []
+
+CLASSIFIERS = [
+    'Development Status :: 4 - Beta',
+    'Intended Audience :: Developers',
+    'Intended Audience :: System Administrators',
+    'Programming Language :: Python',
+    'Programming Language :: Python :: 3',
+    'Programming Language :: Python :: 3.9',
+    'Programming Language :: Python :: 3.10',
+    'Programming Language :: Python :: 3.11',
+    'Programming Language :: Python :: 3.12',
+]
+
+setup(
+    name='bacpac',
+    version=VERSION,
+    description='Azure CLI extension: `az sql db bacpac` exports and imports BACPAC files on a local engine.',
+    long_description=_read('README.md') + '\n\n' + _read('HISTORY.rst'),
+    long_description_content_type='text/markdown',
+    license='MIT',
+    classifiers=CLASSIFIERS,
+    python_requires='>=3.9',
+    packages=find_packages(include=['azext_bacpac', 'azext_bacpac.*']),
+    package_data={'azext_bacpac': ['azext_metadata.json']},
+    install_requires=DEPENDENCIES,
+)

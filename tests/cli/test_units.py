@@ -1,0 +1,188 @@
+"""The CLI layer's pure parts: size parsing, redaction, error mapping, table views, progress text."""
+
+import argparse
+import io
+import sqlite3
+
+import pytest
+from azure.cli.core import azclierror as az
+
+from azext_bacpac import errors as dom
+from azext_bacpac._errors import scrub, to_azclierror, translated_errors
+from azext_bacpac._progress import ProgressLine, format_event
+from azext_bacpac._shapes import finished_operation, redact_summary, redact_uri
+from azext_bacpac._transformers import transform_inspect_table, transform_operation_table
+from azext_bacpac._validators import is_embedded, parse_size
+from azext_bacpac.format import errors as fmt
+
+
+@pytest.mark.parametrize('text, expected', [
+    ('1', 1), ('10737418240', 10737418240), ('10GB', 10 * 1024 ** 3), ('10 gb', 10 * 1024 ** 3),
+    ('500MB', 500 * 1024 ** 2), ('1TB', 1024 ** 4), ('2kb', 2048), ('7B', 7),
+])
+def test_parse_size(text, expected):
+    assert parse_size(text) == expected
+
+
+@pytest.mark.parametrize('text', ['', '0', '0GB', '-1', '1.5GB', '10 XB', 'GB', 'ten'])
+def test_parse_size_rejects(text):
+    with pytest.raises(argparse.ArgumentTypeError):
+        parse_size(text)
+
+
+def test_is_embedded():
+    assert is_embedded('sqlite:///data') and is_embedded(' SQLite:////abs')
+    assert not is_embedded('myserver') and not is_embedded('host,1433') and not is_embedded(None)
+
+
+@pytest.mark.parametrize('uri, expected', [
+    ('https://acct.blob.core.windows.net/c/db.bacpac?sv=2024&sig=SECRET', 'https://acct.blob.core.windows.net/c/db.bacpac'),
+    ('https://user:SECRET@host/c/x.bacpac', 'https://user@host/c/x.bacpac'),
+    ('file:///tmp/x.bacpac', 'file:///tmp/x.bacpac'),
+    ('./x.bacpac', './x.bacpac'),
+    ('sqlite:///data', 'sqlite:///data'),
+])
+def test_redact_uri(uri, expected):
+    assert redact_uri(uri) == expected
+
+
+def test_redact_summary_copies():
+    summary = {'storageUri': 'https://a/c/b?sig=S', 'rows': 1}
+    assert redact_summary(summary) == {'storageUri': 'https://a/c/b', 'rows': 1}
+    assert summary['storageUri'].endswith('sig=S')
+
+
+def test_scrub_blanks_secrets_but_not_tiny_ones():
+    assert scrub('login failed for pw Hunter2!', ['Hunter2!']) == 'login failed for pw '
+    assert scrub('a b c', ['a']) == 'a b c'
+    assert scrub('x', [None, '']) == 'x'
+
+
+@pytest.mark.parametrize('error, expected', [
+    (dom.NotFoundError('no db'), az.ResourceNotFoundError),
+    (dom.ConflictError('exists'), az.ValidationError),
+    (dom.InvalidInputError('bad'), az.InvalidArgumentValueError),
+    (dom.UnsupportedError('later'), az.ArgumentUsageError),
+    (dom.CancelledError('stop'), az.ManualInterrupt),
+    (dom.EngineError('locked'), az.BadRequestError),
+    (dom.BacpacError('other'), az.UnclassifiedUserFault),
+    (fmt.ChecksumMismatchError('sum'), az.FileOperationError),
+    (fmt.MissingPartError('model.xml'), az.FileOperationError),
+    (fmt.UnsafeEntryError('..'), az.FileOperationError),
+    (fmt.DataError('truncated'), az.FileOperationError),
+    (fmt.ModelError('xml'), az.FileOperationError),
+    (fmt.EncodeError('too big'), az.BadRequestError),
+    (FileNotFoundError(2, 'No such file or directory', '/x.bacpac'), az.ResourceNotFoundError),
+    (PermissionError(13, 'Permission denied', '/x.bacpac'), az.FileOperationError),
+    (sqlite3.OperationalError('database is locked'), az.BadRequestError),
+])
+def test_error_mapping(error, expected):
+    mapped = to_azclierror(error)
+    assert type(mapped) is expected
+    assert '\n' not in mapped.error_msg and mapped.error_msg
+
+
+def test_error_mapping_exit_codes():
+    from azure.cli.core.util import handle_exception
+    assert handle_exception(to_azclierror(dom.NotFoundError('x'))) == 3
+    for error in (dom.ConflictError('x'), fmt.DataError('x'), dom.InvalidInputError('x')):
+        assert handle_exception(to_azclierror(error)) == 1
+
+
+def test_error_mapping_leaves_bugs_and_azclierrors_alone():
+    assert to_azclierror(KeyError('bug')) is None
+    same = az.InvalidArgumentValueError('x')
+    assert to_azclierror(same) is same
+    with pytest.raises(KeyError):
+        with translated_errors():
+            raise KeyError('bug')
+
+
+def test_translated_errors_one_line_scrubbed_with_hint():
+    with pytest.raises(az.ValidationError) as info:
+        with translated_errors(['s3cr3t-key'], {'ConflictError': 'use --overwrite'}):
+            raise dom.ConflictError('target exists\n(key s3cr3t-key)')
+    assert info.value.error_msg == 'target exists (key )'
+    assert info.value.recommendations == ['use --overwrite']
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+
+
+def test_inspect_table_columns_in_order():
+    result = {'tables': [{'name': '[dbo].[T]', 'rows': 3, 'dataBytes': 30, 'compressedBytes': 20, 'parts': 1},
+                         {'schema': 'sales', 'table': 'U', 'rows': 0, 'dataBytes': 0, 'compressedBytes': 0,
+                          'parts': []}],
+              'totals': {'tables': 2, 'rows': 3, 'dataBytes': 30, 'compressedBytes': 20, 'parts': 1}}
+    rows = transform_inspect_table(result)
+    assert [list(r) for r in rows] == [['Table', 'Rows', 'DataBytes', 'CompressedBytes', 'Parts']] * 3
+    assert rows[0]['Table'] == '[dbo].[T]' and rows[1]['Table'] == 'sales.U' and rows[1]['Parts'] == 0
+    assert rows[2]['Rows'] == 3 and 'total' in rows[2]['Table']
+
+
+def test_operation_table_and_record_shape():
+    record = finished_operation('Export', operation_id='3fa85f64-5717-4562-b3fc-2c963f66afa6',
+                                server='sqlite:///data', database='shop',
+                                storage_uri='https://a.blob.core.windows.net/c/x.bacpac?sig=SECRET',
+                                queued=1.0e9, started=1.0e9, finished=1.0e9 + 5, resource_group='rg',
+                                summary={'tables': 1, 'rows': 7, 'bytes': 70, 'elapsedSeconds': 1.25,
+                                         'storageUri': 'https://a.blob.core.windows.net/c/x.bacpac?sig=SECRET'})
+    expected = {'blobUri', 'databaseName', 'errorMessage', 'id', 'lastModifiedTime', 'name',
+                'privateEndpointConnections', 'queuedTime', 'requestId', 'requestType', 'resourceGroup',
+                'serverName', 'status', 'type', 'state', 'percentComplete', 'summary'}
+    assert expected <= set(record)
+    assert record['status'] == 'Completed' and record['state'] == 'Succeeded' and record['percentComplete'] == 100
+    assert record['requestType'] == 'Export' and record['name'] == record['requestId']
+    assert record['id'].endswith('/' + record['name']) and not record['id'].startswith('/subscriptions')
+    assert record['privateEndpointConnections'] == [] and record['errorMessage'] is None
+    assert 'SECRET' not in repr(record)
+    row = transform_operation_table(record)
+    assert list(row) == ['Name', 'RequestType', 'Database', 'Status', 'Tables', 'Rows', 'Elapsed']
+    assert row['Tables'] == 1 and row['Rows'] == 7 and row['Elapsed'] == '1.2s'
+
+
+def test_progress_text():
+    text = format_event('Exporting', {'table': '[dbo].[T]', 'tablesDone': 1, 'tablesTotal': 4, 'rows': 12345,
+                                      'bytes': 2048, 'bytesTotal': 4096})
+    assert text == 'Exporting: 1/4 tables, 12,345 rows, 2.0 KB, [dbo].[T], 50%'
+    assert format_event('Importing', {}) == 'Importing...'
+
+
+class _Tty(io.StringIO):
+    def isatty(self):
+        return True
+
+
+class _Ctx:
+    only_show_errors = False
+
+    class config:  # pylint: disable=invalid-name
+        @staticmethod
+        def getboolean(*_, **__):
+            return False
+
+
+def test_progress_line_only_on_a_tty():
+    quiet = io.StringIO()
+    line = ProgressLine(_Ctx(), 'Exporting', stream=quiet)
+    line({'rows': 1})
+    line.close()
+    assert quiet.getvalue() == ''
+    tty = _Tty()
+    line = ProgressLine(_Ctx(), 'Exporting', stream=tty)
+    line({'rows': 1, 'table': 'T'})
+    line.close()
+    assert 'Exporting: 1 rows, T' in tty.getvalue() and tty.getvalue().endswith('\r')
+
+
+@pytest.mark.skipif(not hasattr(dom, 'StorageError'), reason='no StorageError in azext_bacpac.errors')
+def test_storage_error_is_a_file_operation_error():
+    assert type(to_azclierror(dom.StorageError('disk full'))) is az.FileOperationError
+
+
+def test_invalid_input_caused_by_a_format_error_is_a_file_error():
+    try:
+        try:
+            raise fmt.ChecksumMismatchError('model.xml checksum mismatch')
+        except fmt.ChecksumMismatchError:
+            raise dom.InvalidInputError('the package was altered; refused')
+    except dom.InvalidInputError as error:
+        assert type(to_azclierror(error)) is az.FileOperationError
