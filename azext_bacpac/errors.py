@@ -31,3 +31,7 @@ class CancelledError(BacpacError):
 
 class EngineError(BacpacError):
     """The database engine refused or failed (locked file, disk full, constraint violation)."""
+
+
+class StorageError(BacpacError):
+    """The package's location could not be read or written (permission denied, disk full, not a file)."""

@@ -1,0 +1,79 @@
+"""The engine's own tables inside an imported SQLite database: the package's original model.
+
+An import keeps what SQLite cannot express, so that exporting the database again gives the same
+package (a lossless BACPAC -> SQLite -> BACPAC round trip):
+
+  __bacpac_package  (name TEXT PRIMARY KEY, value BLOB)
+      'model.xml'        the model.xml bytes exactly as the package held them
+      'Origin.xml'       the source package's Origin.xml (producer, server version), for reference
+      'DacMetadata.xml'  the source package's DacMetadata.xml (source database name)
+      'catalog-version'  '1'
+  __bacpac_tables   (sqlite_name TEXT PRIMARY KEY, schema_name, table_name, fingerprint,
+                     companions, indexes)
+      one row per imported table: its model name, the fingerprint of its SQLite definition at
+      import time (CREATE TABLE text and its indexes' CREATE INDEX text), the sql_variant companion
+      columns and the SQLite names of its indexes (JSON).
+
+A fingerprint that no longer matches means the user changed that table since the import.
+"""
+import json
+from dataclasses import dataclass, field
+
+from .sqlite_schema import quote_ident
+
+PACKAGE_TABLE = "__bacpac_package"
+TABLES_TABLE = "__bacpac_tables"
+CATALOG_VERSION = "1"
+
+
+@dataclass
+class StoredTable:
+    sqlite_name: str
+    schema: str
+    name: str
+    fingerprint: str
+    companions: dict = field(default_factory=dict)   # column -> companion column
+    indexes: dict = field(default_factory=dict)      # SQLite index name -> model index name
+
+
+@dataclass
+class StoredCatalog:
+    model_bytes: bytes
+    origin_bytes: bytes = None
+    metadata_bytes: bytes = None
+    tables: dict = field(default_factory=dict)       # sqlite name -> StoredTable
+
+
+def create(conn):
+    conn.execute(f"CREATE TABLE {quote_ident(PACKAGE_TABLE)} (name TEXT PRIMARY KEY, value BLOB)")
+    conn.execute(f"CREATE TABLE {quote_ident(TABLES_TABLE)} (sqlite_name TEXT PRIMARY KEY, schema_name TEXT "
+                 f"NOT NULL, table_name TEXT NOT NULL, fingerprint TEXT NOT NULL, companions TEXT, indexes TEXT)")
+
+
+def write(conn, catalog):
+    parts = [("model.xml", catalog.model_bytes), ("Origin.xml", catalog.origin_bytes),
+             ("DacMetadata.xml", catalog.metadata_bytes), ("catalog-version", CATALOG_VERSION)]
+    conn.executemany(f"INSERT INTO {quote_ident(PACKAGE_TABLE)} (name, value) VALUES (?, ?)",
+                     [(name, value) for name, value in parts if value is not None])
+    conn.executemany(f"INSERT INTO {quote_ident(TABLES_TABLE)} VALUES (?, ?, ?, ?, ?, ?)",
+                     [(t.sqlite_name, t.schema, t.name, t.fingerprint, json.dumps(t.companions),
+                       json.dumps(t.indexes)) for t in catalog.tables.values()])
+
+
+def read(conn):
+    """The stored catalog, or None when the database was not made by an import."""
+    present = {name for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (?, ?)", (PACKAGE_TABLE, TABLES_TABLE))}
+    if present != {PACKAGE_TABLE, TABLES_TABLE}:
+        return None
+    parts = dict(conn.execute(f"SELECT name, value FROM {quote_ident(PACKAGE_TABLE)}").fetchall())
+    model_bytes = parts.get("model.xml")
+    if not isinstance(model_bytes, bytes):
+        return None
+    tables = {}
+    for sqlite_name, schema, name, fingerprint, companions, indexes in conn.execute(
+            f"SELECT sqlite_name, schema_name, table_name, fingerprint, companions, indexes "
+            f"FROM {quote_ident(TABLES_TABLE)}"):
+        tables[sqlite_name] = StoredTable(sqlite_name, schema, name, fingerprint,
+                                          json.loads(companions or "{}"), json.loads(indexes or "{}"))
+    return StoredCatalog(model_bytes, parts.get("Origin.xml"), parts.get("DacMetadata.xml"), tables)

@@ -1,0 +1,347 @@
+"""How a SQL Server model becomes SQLite tables: names, columns, keys, defaults and indexes.
+
+Naming: a table of schema dbo keeps its name (`Orders`); any other schema is written into the
+name (`sales.Orders`), so that every table is reachable without ATTACH. SQLite names are
+case-insensitive, so names that differ only in case are refused with a clear error.
+
+Primary keys, unique constraints and foreign keys are declared in CREATE TABLE (SQLite cannot
+add them later); secondary indexes are created after the data is loaded. Check constraints and
+computed columns are T-SQL that SQLite cannot run: they stay in the stored model only.
+"""
+import re
+from dataclasses import dataclass, field
+
+from ..errors import UnsupportedError
+from ..format import variant as variant_codec
+from ..format.model import split_name
+from .rowmap import compile_row_mapper
+from .sqlite_schema import CATALOG_PREFIX, quote_ident
+from .sqlite_types import (INTEGER_NAMES, declared_type, import_adapter, type_sql, variant_companion,
+                           variant_natural)
+
+
+def sqlite_table_name(schema, name):
+    return name if schema == "dbo" else f"{schema}.{name}"
+
+
+def leaf(name):
+    return split_name(name)[-1] if name else None
+
+
+@dataclass
+class ColumnPlan:
+    name: str
+    sql_type: object            # resolved SqlType
+    declared: str
+    nullable: bool
+    encrypted: bool = False
+    default: str = None         # SQLite DEFAULT expression
+    companion: str = None       # sql_variant: the column holding the exact bytes
+
+
+@dataclass
+class IndexPlan:
+    sqlite_name: str
+    model_name: str
+    unique: bool
+    columns: list               # [(column, ascending)]
+    where: str = None
+
+
+@dataclass
+class TablePlan:
+    """One model table as a SQLite table."""
+    table: object               # format.model.Table
+    sqlite_name: str
+    columns: list               # ColumnPlan for every stored column, in row order
+    primary_key: object = None  # KeyConstraint
+    rowid_alias: str = None
+    uniques: list = field(default_factory=list)
+    foreign_keys: list = field(default_factory=list)   # [(ForeignKey, parent sqlite name)]
+    indexes: list = field(default_factory=list)
+
+    @property
+    def column_names(self):
+        return {c.name for c in self.columns}
+
+    @property
+    def companions(self):
+        return {c.name: c.companion for c in self.columns if c.companion}
+
+    def create_table_sql(self):
+        lines = []
+        for column in self.columns:
+            text = f"{quote_ident(column.name)} {type_sql(column.declared)}"
+            if not column.nullable:
+                text += " NOT NULL"
+            if column.default is not None:
+                text += f" DEFAULT {column.default}"
+            lines.append(text)
+            if column.companion:
+                lines.append(f"{quote_ident(column.companion)} BLOB")
+        if self.primary_key is not None:
+            lines.append(_key_sql("PRIMARY KEY", self.primary_key))
+        for unique in self.uniques:
+            lines.append(_key_sql("UNIQUE", unique))
+        for fk, parent in self.foreign_keys:
+            lines.append(_foreign_key_sql(fk, parent))
+        body = ",\n  ".join(lines)
+        return f"CREATE TABLE {quote_ident(self.sqlite_name)} (\n  {body}\n)"
+
+    def insert_sql(self):
+        names = [c.name for c in self.columns] + [c.companion for c in self.columns if c.companion]
+        return (f"INSERT INTO {quote_ident(self.sqlite_name)} ({', '.join(quote_ident(n) for n in names)}) "
+                f"VALUES ({', '.join('?' * len(names))})")
+
+    def row_mapper(self):
+        """BCP row -> SQLite row: per-column conversions compiled once (None when there are none)."""
+        outputs, companions = [], []
+        for i, column in enumerate(self.columns):
+            if column.companion:
+                outputs.append((variant_natural, i))
+                companions.append((_raw_bytes, i))
+                continue
+            adapter = import_adapter(column.sql_type, column.encrypted)
+            outputs.append(i if adapter is None else (adapter, i))
+        return compile_row_mapper(len(self.columns), outputs + companions)
+
+    def index_sql(self, index, unique=None, where=True):
+        unique = index.unique if unique is None else unique
+        keys = ", ".join(quote_ident(c) + ("" if ascending else " DESC") for c, ascending in index.columns)
+        sql = (f"CREATE {'UNIQUE ' if unique else ''}INDEX {quote_ident(index.sqlite_name)} "
+               f"ON {quote_ident(self.sqlite_name)} ({keys})")
+        if where and index.where:
+            sql += f" WHERE {index.where}"
+        return sql
+
+
+def _raw_bytes(cell):
+    """The exact sql_variant bytes, kept only where the visible value would not give them back."""
+    try:
+        if variant_codec.encode(variant_natural(cell)) == cell.raw:
+            return None
+    except (ValueError, TypeError):
+        pass
+    return cell.raw
+
+
+def _key_sql(kind, key):
+    name = leaf(key.display_name)
+    columns = ", ".join(quote_ident(leaf(c)) + ("" if ascending else " DESC") for c, ascending in key.columns)
+    prefix = f"CONSTRAINT {quote_ident(name)} " if name else ""
+    return f"{prefix}{kind} ({columns})"
+
+
+_ACTIONS = {1: "CASCADE", 2: "SET NULL", 3: "SET DEFAULT"}
+
+
+def _foreign_key_sql(fk, parent):
+    name = leaf(fk.display_name)
+    prefix = f"CONSTRAINT {quote_ident(name)} " if name else ""
+    sql = (f"{prefix}FOREIGN KEY ({', '.join(quote_ident(leaf(c)) for c in fk.columns)}) "
+           f"REFERENCES {quote_ident(parent)} ({', '.join(quote_ident(leaf(c)) for c in fk.foreign_columns)})")
+    if fk.on_delete in _ACTIONS:
+        sql += f" ON DELETE {_ACTIONS[fk.on_delete]}"
+    if fk.on_update in _ACTIONS:
+        sql += f" ON UPDATE {_ACTIONS[fk.on_update]}"
+    return sql
+
+
+# ---- planning ----------------------------------------------------------------------------------
+
+class _Names:
+    """SQLite's single, case-insensitive namespace for tables and indexes."""
+
+    def __init__(self):
+        self.used = {}
+
+    def claim(self, name, owner):
+        key = name.lower()
+        if key.startswith("sqlite_") or key.startswith(CATALOG_PREFIX):
+            raise UnsupportedError(f"{owner} cannot be stored in SQLite: the name '{name}' is reserved "
+                                   f"(names starting with 'sqlite_' or '{CATALOG_PREFIX}')")
+        if key in self.used:
+            raise UnsupportedError(f"{owner} and {self.used[key]} would both be the SQLite table '{name}' "
+                                   f"(SQLite names ignore case); import them separately with --tables")
+        self.used[key] = owner
+        return name
+
+    def free(self, *candidates):
+        for name in candidates:
+            if name.lower() not in self.used:
+                self.used[name.lower()] = name
+                return name
+        base, number = candidates[-1], 2
+        while f"{base}_{number}".lower() in self.used:
+            number += 1
+        self.used[f"{base}_{number}".lower()] = base
+        return f"{base}_{number}"
+
+
+def plan_tables(model, tables):
+    """TablePlans for `tables` (model Tables, the ones to create), and warnings."""
+    names = _Names()
+    warnings = []
+    plans = {}
+    for table in tables:
+        sqlite_name = names.claim(sqlite_table_name(table.schema, table.name), table.full_name)
+        plans[table.full_name] = _plan_columns(model, table, sqlite_name)
+
+    def stored(plan, columns, what):
+        return _in_sqlite(plan, columns, what, warnings)
+
+    for key in model.primary_keys:
+        plan = plans.get(key.table)
+        if plan is not None and stored(plan, key.column_names, f"primary key {key.display_name}"):
+            plan.primary_key = key
+            plan.rowid_alias = _rowid_alias(model, plan, key)
+    for plan in plans.values():
+        if plan.rowid_alias:
+            column = next(c for c in plan.columns if c.name == plan.rowid_alias)
+            column.declared = declared_type(column.sql_type, rowid_alias=True)
+    for unique in model.unique_constraints:
+        plan = plans.get(unique.table)
+        if plan is not None and stored(plan, unique.column_names, f"unique constraint {unique.display_name}"):
+            plan.uniques.append(unique)
+    for fk in model.foreign_keys:
+        plan, parent = plans.get(fk.table), plans.get(fk.foreign_table)
+        if plan is None:
+            continue
+        if parent is None:
+            warnings.append(f"foreign key {fk.display_name} of {fk.table} was not created: "
+                            f"{fk.foreign_table} is not imported")
+            continue
+        what = f"foreign key {fk.display_name}"
+        if stored(plan, [leaf(c) for c in fk.columns], what) and \
+                stored(parent, [leaf(c) for c in fk.foreign_columns], what):
+            plan.foreign_keys.append((fk, parent.sqlite_name))
+    _plan_defaults(model, plans)
+    for index in model.indexes:
+        plan = plans.get(index.table)
+        if plan is None:
+            continue
+        if not stored(plan, [leaf(c) for c, _ in index.columns], f"index {index.name}"):
+            continue
+        index_leaf = leaf(index.name)
+        sqlite_name = names.free(index_leaf, f"{plan.sqlite_name}.{index_leaf}")
+        plan.indexes.append(IndexPlan(sqlite_name, index.name, index.unique,
+                                      [(leaf(c), ascending) for c, ascending in index.columns], index.filter))
+    return list(plans.values()), warnings
+
+
+def _in_sqlite(plan, columns, what, warnings):
+    """Whether SQLite has every column (computed columns exist in the stored model only)."""
+    missing = [c for c in columns if c not in plan.column_names]
+    if missing:
+        warnings.append(f"{what} was not created in SQLite: it uses computed column(s) "
+                        f"{', '.join(missing)} of {plan.table.full_name}; the package's definition is kept")
+    return not missing
+
+
+def _plan_columns(model, table, sqlite_name):
+    stored = table.stored_columns
+    if not stored:
+        raise UnsupportedError(f"table {table.full_name} has no stored columns (only computed ones); "
+                               f"SQLite cannot hold it")
+    seen = {}
+    columns = []
+    for column in stored:
+        key = column.name.lower()
+        if key in seen:
+            raise UnsupportedError(f"table {table.full_name} has columns [{seen[key]}] and [{column.name}], "
+                                   f"which SQLite cannot tell apart (names ignore case)")
+        seen[key] = column.name
+        sql_type = model.resolved_type(column)
+        columns.append(ColumnPlan(column.name, sql_type, declared_type(sql_type, column.is_encrypted),
+                                  column.nullable, column.is_encrypted))
+    for plan in columns:
+        if plan.sql_type.name == "sql_variant" and not plan.encrypted:
+            companion = variant_companion(plan.name)
+            while companion.lower() in seen:
+                companion += "_"
+            seen[companion.lower()] = companion
+            plan.companion = companion
+    return TablePlan(table, sqlite_name, columns)
+
+
+def _rowid_alias(model, plan, key):
+    """An identity integer primary key that orders the table becomes SQLite's rowid (INTEGER
+    PRIMARY KEY): new rows then get the next value, as with IDENTITY. Only when the key is also
+    the row order (clustered, ascending, no other clustered index), so that rows keep their order."""
+    if len(key.columns) != 1 or not key.columns[0][1] or key.clustered is False:
+        return None
+    name = leaf(key.columns[0][0])
+    column = plan.table.column(name)
+    if column is None or not column.identity or column.is_encrypted:
+        return None
+    if model.resolved_type(column).name not in INTEGER_NAMES:
+        return None
+    if any(index.clustered and index.table == plan.table.full_name for index in model.indexes):
+        return None
+    return name
+
+
+def _plan_defaults(model, plans):
+    for default in model.defaults:
+        plan = plans.get(default.table)
+        if plan is None or not default.column:
+            continue
+        name = leaf(default.column)
+        column = next((c for c in plan.columns if c.name == name), None)
+        if column is not None and column.name != plan.rowid_alias:
+            column.default = sqlite_default(default.expression, column.sql_type)
+
+
+# ---- defaults: T-SQL -> SQLite ------------------------------------------------------------------
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_STRING = re.compile(r"N?'((?:[^']|'')*)'", re.S)
+_HEX = re.compile(r"0x([0-9A-Fa-f]*)")
+# newid() in SQLite: a random (version 4) GUID as canonical upper-case text.
+NEW_GUID_SQL = ("(upper(hex(randomblob(4))) || '-' || upper(hex(randomblob(2))) || '-4' || "
+                "substr(upper(hex(randomblob(2))), 2) || '-' || substr('89AB', 1 + (abs(random()) % 4), 1) || "
+                "substr(upper(hex(randomblob(2))), 2) || '-' || upper(hex(randomblob(6))))")
+
+
+def strip_parens(text):
+    """'((30))' -> '30': outer parentheses that enclose the whole expression."""
+    text = text.strip()
+    while text.startswith("(") and text.endswith(")") and _encloses(text):
+        text = text[1:-1].strip()
+    return text
+
+
+def _encloses(text):
+    depth, quoted = 0, False
+    for i, char in enumerate(text):
+        if char == "'":
+            quoted = not quoted
+        elif not quoted and char == "(":
+            depth += 1
+        elif not quoted and char == ")":
+            depth -= 1
+            if depth == 0 and i != len(text) - 1:
+                return False
+    return depth == 0
+
+
+def sqlite_default(expression, sql_type):
+    """A SQLite DEFAULT for a T-SQL default expression, or None when SQLite has no equivalent
+    (the default then lives in the stored model only)."""
+    text = strip_parens(expression or "")
+    if _NUMBER.fullmatch(text):
+        return text
+    match = _STRING.fullmatch(text)
+    if match:
+        return "'" + match.group(1) + "'"
+    match = _HEX.fullmatch(text)
+    if match:
+        return f"X'{match.group(1)}'"
+    lowered = text.lower().replace(" ", "")
+    local = lowered in ("getdate()", "sysdatetime()", "current_timestamp")
+    if local or lowered in ("getutcdate()", "sysutcdatetime()"):
+        function = {"date": "date", "time": "time"}.get(sql_type.name, "datetime")
+        return f"({function}('now'{', ' + repr('localtime') if local else ''}))"
+    if lowered in ("newid()", "newsequentialid()"):
+        return NEW_GUID_SQL
+    return None

@@ -1,0 +1,578 @@
+"""A SQL Server model for SQLite tables that have none: declared types read, data checked.
+
+SQLite types are dynamic: a column declared INTEGER may hold text. Each column's type is chosen in
+two steps:
+1. its declared type gives a candidate (table below). Names that mean different things in SQLite
+   and SQL Server are read as SQLite means them (TEXT is nvarchar(max), DATETIME a datetime2,
+   REAL an 8-byte float, TIMESTAMP a date and time); SQL Server names an import wrote
+   (`TEXT DECIMAL(38,10)`, `DATETIME2(7)`, `NVARCHAR(MAX)`) read as themselves;
+2. one aggregate scan of the table (no rows leave SQLite) checks that every value fits the
+   candidate exactly: storage classes, integer ranges, text lengths and non-ASCII text, decimal
+   digits, date/time text that parses, GUID shape. Sizes widen as needed (int -> bigint,
+   varchar(10) -> varchar(37), varchar -> nvarchar for non-ASCII text, char(n) -> varchar(n) when
+   values are not padded). A column whose values do not fit its declared family takes the type its
+   data calls for: integers -> int/bigint, numbers -> float, text -> nvarchar, blobs -> varbinary,
+   and a mix of storage classes -> sql_variant, which keeps every value and its class (an EngineError
+   names the row when a mixed value is too large for sql_variant: text over 4000 characters or a
+   blob over 8000 bytes).
+
+| declared | SQL Server |
+| --- | --- |
+| INTEGER, INT8, BIGINT, UNSIGNED BIG INT | bigint (INTEGER PRIMARY KEY: bigint IDENTITY primary key) |
+| INT, INT4, MEDIUMINT / SMALLINT, INT2 / TINYINT | int / smallint / tinyint (widened by range) |
+| BOOLEAN, BOOL, BIT | bit (when values are 0/1) |
+| REAL, FLOAT, DOUBLE [PRECISION] | float |
+| DECIMAL(p,s), NUMERIC(p,s) | decimal(p,s) when every value fits exactly; else float / by data |
+| DECIMAL, NUMERIC (no precision), no type, unknown names | by data |
+| TEXT, CLOB, STRING, JSON | nvarchar(max) (nvarchar(450) when part of a key) |
+| VARCHAR(n), CHAR(n), NVARCHAR(n), NCHAR(n) | the same, widened to fit (nvarchar for non-ASCII) |
+| BLOB | varbinary(max) (varbinary(900) when part of a key) |
+| DATE | date ('YYYY-MM-DD' text) |
+| DATETIME, TIMESTAMP | datetime2(s), s = most fractional digits seen (datetimeoffset(s) when text has offsets) |
+| TIME | time(s) |
+| GUID, UUID, UNIQUEIDENTIFIER | uniqueidentifier (canonical text) |
+| any SQL Server type name | that type |
+
+Defaults are translated where T-SQL has the same meaning (numbers, strings, blobs, TRUE/FALSE,
+CURRENT_TIMESTAMP -> getutcdate(), datetime('now','localtime') -> getdate()); others are left out
+with a warning. Partial and expression indexes are left out with a warning.
+"""
+import re
+from dataclasses import dataclass, field
+
+from ..errors import EngineError
+from ..format.model import Column, DefaultConstraint, ForeignKey, Index, KeyConstraint, Table, quote, split_name
+from ..format.sqltypes import SqlType
+from .sqlite_ddl import NEW_GUID_SQL, strip_parens
+from .sqlite_schema import quote_ident
+from .sqlite_types import INTEGER_RANGES
+
+KEY_TEXT_LENGTH = 450          # nvarchar(450) = 900 bytes, SQL Server's clustered index key limit
+KEY_BINARY_LENGTH = 900
+MAX_VARIANT_TEXT = 4000        # characters of an nvarchar sql_variant value
+MAX_VARIANT_BLOB = 8000
+_STATS_PER_QUERY = 120         # columns per scan query (13 expressions each, SQLite allows 2000)
+_GUID_GLOB = "-".join("[0-9A-F]" * n for n in (8, 4, 4, 4, 12))
+_INTEGER_ORDER = ["tinyint", "smallint", "int", "bigint"]
+
+
+@dataclass
+class Candidate:
+    family: str                 # integer, bit, float, decimal, money, char, binary, date, datetime,
+    #                             datetimeoffset, time, guid, xml, variant, clr, rowversion, data
+    sql_type: SqlType = None    # None: the data decides
+    native_scale: bool = False  # SQLite DATETIME/TIME: the fractional digits in the data give the scale
+
+
+def _t(name, length=None, precision=None, scale=None, is_max=False):
+    return SqlType(name, length, precision, scale, is_max)
+
+
+_TYPE_TEXT = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\s+[A-Za-z_][A-Za-z0-9_]*)*)\s*"
+                        r"(?:\(\s*(?P<a>[+-]?\d+|max)\s*(?:,\s*(?P<b>[+-]?\d+)\s*)?\))?", re.I)
+_FLOAT = SqlType("float", precision=53)
+_SIMPLE = {   # declared name -> (family, SQL Server type)
+    "TINYINT": ("integer", _t("tinyint")), "SMALLINT": ("integer", _t("smallint")), "INT": ("integer", _t("int")),
+    "BIGINT": ("integer", _t("bigint")), "INTEGER": ("integer", _t("bigint")), "INT2": ("integer", _t("smallint")),
+    "INT4": ("integer", _t("int")), "INT8": ("integer", _t("bigint")), "MEDIUMINT": ("integer", _t("int")),
+    "UNSIGNED BIG INT": ("integer", _t("bigint")),
+    "BIT": ("bit", _t("bit")), "BOOLEAN": ("bit", _t("bit")), "BOOL": ("bit", _t("bit")),
+    "DOUBLE": ("float", _FLOAT), "DOUBLE PRECISION": ("float", _FLOAT), "FLOAT8": ("float", _FLOAT),
+    "MONEY": ("money", _t("money")), "SMALLMONEY": ("money", _t("smallmoney")),
+    "DATE": ("date", _t("date")), "SMALLDATETIME": ("datetime", _t("smalldatetime")),
+    "UNIQUEIDENTIFIER": ("guid", _t("uniqueidentifier")), "GUID": ("guid", _t("uniqueidentifier")),
+    "UUID": ("guid", _t("uniqueidentifier")),
+    "XML": ("xml", _t("xml")), "SQL_VARIANT": ("variant", _t("sql_variant")),
+    "GEOGRAPHY": ("clr", _t("geography")), "GEOMETRY": ("clr", _t("geometry")),
+    "HIERARCHYID": ("clr", _t("hierarchyid")), "ROWVERSION": ("rowversion", _t("rowversion")),
+    "IMAGE": ("binary", _t("image")), "NTEXT": ("char", _t("ntext")),
+}
+_TEXT_NAMES = {"CLOB", "STRING", "JSON", "CHARACTER VARYING", "VARYING CHARACTER", "NATIVE CHARACTER",
+               "NVARCHAR2", "VARCHAR2", "CHARACTER", "NATIONAL CHARACTER", "NATIONAL VARYING CHARACTER"}
+_LENGTH_TYPES = {"CHAR": "char", "VARCHAR": "varchar", "NCHAR": "nchar", "NVARCHAR": "nvarchar",
+                 "BINARY": "binary", "VARBINARY": "varbinary"}
+
+
+def candidate_for(declared):
+    """The candidate SQL Server type for a declared SQLite type (see the module docstring)."""
+    match = _TYPE_TEXT.fullmatch(declared.strip())
+    if match is None:
+        return _by_affinity(declared)
+    words = match.group("name").upper().split()
+    if len(words) > 1 and words[0] in ("TEXT", "BLOB", "ENCRYPTED"):
+        if words[0] == "ENCRYPTED":
+            return Candidate("binary", _t("varbinary", is_max=True))   # ciphertext; keys are not here
+        words = words[1:]
+    name = " ".join(words)
+    a, b = match.group("a"), match.group("b")
+    is_max = a is not None and a.upper() == "MAX"
+    n = None if a is None or is_max else int(a)
+    m = None if b is None else int(b)
+    if name in _SIMPLE:
+        return Candidate(*_SIMPLE[name])
+    if name in _LENGTH_TYPES:
+        type_name = _LENGTH_TYPES[name]
+        family = "binary" if "BINARY" in name else "char"
+        if is_max or (n is None and type_name in ("varchar", "nvarchar", "varbinary")):
+            return Candidate(family, _t(type_name, is_max=True))
+        return Candidate(family, _t(type_name, length=n or 1))
+    if name in ("DECIMAL", "NUMERIC", "DEC"):
+        type_name = "numeric" if name == "NUMERIC" else "decimal"
+        if n is None:
+            return Candidate("data")
+        return Candidate("decimal", _t(type_name, precision=max(1, min(n, 38)), scale=max(0, min(m or 0, n))))
+    if name == "REAL":
+        return Candidate("float", _FLOAT)
+    if name == "FLOAT":
+        return Candidate("float", _t("real") if n is not None and n <= 24 else _FLOAT)
+    if name == "TEXT":
+        return Candidate("char", _t("nvarchar", is_max=True))
+    if name in _TEXT_NAMES:
+        return Candidate("char", _t("nvarchar", length=n) if n else _t("nvarchar", is_max=True))
+    if name == "SYSNAME":
+        return Candidate("char", _t("nvarchar", length=128))
+    if name == "BLOB":
+        return Candidate("binary", _t("varbinary", is_max=True))
+    if name in ("DATETIME", "TIMESTAMP"):
+        return Candidate("datetime", _t("datetime2", scale=7), native_scale=True)
+    if name == "DATETIME2":
+        return Candidate("datetime", _t("datetime2", scale=7 if n is None else n))
+    if name == "DATETIMEOFFSET":
+        return Candidate("datetimeoffset", _t("datetimeoffset", scale=7 if n is None else n))
+    if name == "TIME":
+        return Candidate("time", _t("time", scale=7 if n is None else n), native_scale=n is None)
+    return _by_affinity(declared)
+
+
+def _by_affinity(declared):
+    """SQLite's own affinity rules, for names we do not know."""
+    upper = declared.upper()
+    if "INT" in upper:
+        return Candidate("integer", _t("bigint"))
+    if "CHAR" in upper or "CLOB" in upper or "TEXT" in upper:
+        return Candidate("char", _t("nvarchar", is_max=True))
+    if "BLOB" in upper:
+        return Candidate("binary", _t("varbinary", is_max=True))
+    if "REAL" in upper or "FLOA" in upper or "DOUB" in upper:
+        return Candidate("float", _FLOAT)
+    return Candidate("data")
+
+
+# ---- the data scan -----------------------------------------------------------------------------
+
+@dataclass
+class Stats:
+    classes: set = field(default_factory=set)     # storage classes present: integer, real, text, blob
+    has_null: bool = False
+    int_min: int = None
+    int_max: int = None
+    real_max_abs: float = None
+    text_min: int = None
+    text_max: int = None
+    non_ascii: bool = False
+    blob_min: int = None
+    blob_max: int = None
+    bad: int = 0                # values that do not fit the candidate's shape
+    fraction_digits: int = None
+    has_offset: bool = False
+    has_seconds: bool = False     # date/time text with non-zero seconds (smalldatetime keeps minutes)
+
+
+def _bad_expression(candidate, c):
+    family, sql_type = candidate.family, candidate.sql_type
+    if family in ("decimal", "money"):
+        precision, scale = (sql_type.precision or 18, sql_type.scale or 0) if family == "decimal" else \
+            ((19, 4) if sql_type.name == "money" else (10, 4))
+        t = f"trim({c})"
+        integer_part = f"(CASE WHEN instr({t}, '.') > 0 THEN substr({t}, 1, instr({t}, '.') - 1) ELSE {t} END)"
+        digits = f"length(ltrim(replace(replace({integer_part}, '-', ''), '+', ''), '0'))"
+        return (f"(typeof({c}) = 'real' AND {c} <> round({c}, {scale})) OR (typeof({c}) = 'text' AND ("
+                f"{t} GLOB '*[^0-9.+-]*' OR {t} NOT GLOB '*[0-9]*' OR "
+                f"length({t}) - length(replace({t}, '.', '')) > 1 OR "
+                f"(instr({t}, '.') > 0 AND length({t}) - instr({t}, '.') > {scale}) OR "
+                f"{digits} > {precision - scale}))")
+    if family in ("date", "datetime", "datetimeoffset"):
+        return (f"typeof({c}) = 'text' AND ({c} NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' "
+                f"OR julianday({c}) IS NULL)")
+    if family == "time":
+        return f"typeof({c}) = 'text' AND ({c} NOT GLOB '[0-9][0-9]:[0-9][0-9]*' OR time({c}) IS NULL)"
+    if family == "guid":
+        return f"typeof({c}) = 'text' AND upper({c}) NOT GLOB '{_GUID_GLOB}'"
+    return None
+
+
+def _stat_expressions(candidate, c):
+    text = f"typeof({c}) = 'text'"
+    after_dot = f"substr({c}, instr({c}, '.') + 1)"
+    bad = _bad_expression(candidate, c)
+    timed = candidate.family in ("date", "datetime", "datetimeoffset", "time")
+    return [
+        f"group_concat(DISTINCT typeof({c}))",
+        f"min(CASE WHEN typeof({c}) = 'integer' THEN {c} END)",
+        f"max(CASE WHEN typeof({c}) = 'integer' THEN {c} END)",
+        f"max(CASE WHEN typeof({c}) = 'real' THEN abs({c}) END)",
+        f"min(CASE WHEN {text} THEN length({c}) END)",
+        f"max(CASE WHEN {text} THEN length({c}) END)",
+        f"max(CASE WHEN {text} THEN length(CAST({c} AS BLOB)) > length({c}) END)",
+        f"min(CASE WHEN typeof({c}) = 'blob' THEN length({c}) END)",
+        f"max(CASE WHEN typeof({c}) = 'blob' THEN length({c}) END)",
+        f"sum(CASE WHEN {bad} THEN 1 ELSE 0 END)" if bad else "0",
+        (f"max(CASE WHEN {text} AND instr({c}, '.') > 0 THEN length({after_dot}) - "
+         f"length(ltrim({after_dot}, '0123456789')) END)") if timed else "NULL",
+        (f"max({text} AND {c} GLOB '*[+-][0-9][0-9]:[0-9][0-9]' AND substr({c}, -5) <> '00:00')")
+        if timed else "0",
+        f"max({text} AND length({c}) >= 19 AND substr({c}, 18, 2) <> '00')" if timed else "0",
+    ]
+
+
+def scan(conn, table, candidates):
+    """{column: Stats} from aggregate queries over the table (one per 120 columns)."""
+    names = list(candidates)
+    result = {}
+    for start in range(0, len(names), _STATS_PER_QUERY):
+        chunk = names[start:start + _STATS_PER_QUERY]
+        expressions = [e for name in chunk for e in _stat_expressions(candidates[name], quote_ident(name))]
+        row = conn.execute(f"SELECT {', '.join(expressions)} FROM {quote_ident(table)}").fetchone()
+        width = len(expressions) // len(chunk)
+        for i, name in enumerate(chunk):
+            (classes, int_min, int_max, real_max, text_min, text_max, non_ascii, blob_min, blob_max, bad,
+             digits, offset, seconds) = row[width * i:width * (i + 1)]
+            present = set((classes or "").split(",")) - {""}
+            result[name] = Stats(present - {"null"}, "null" in present, int_min, int_max, real_max, text_min,
+                                 text_max, bool(non_ascii), blob_min, blob_max, bad or 0, digits, bool(offset),
+                                 bool(seconds))
+    return result
+
+
+# ---- choosing the type -------------------------------------------------------------------------
+
+class MixedValues(Exception):
+    """A column mixes storage classes with a value too large for sql_variant."""
+
+
+def choose_type(candidate, stats, key=False):
+    """The SQL Server type that holds every value of the column exactly (see the module docstring)."""
+    classes, family, sql_type = stats.classes, candidate.family, candidate.sql_type
+    if not classes:
+        return sql_type or (_t("nvarchar", length=KEY_TEXT_LENGTH) if key else _t("nvarchar", is_max=True))
+    if family == "integer" and classes <= {"integer"}:
+        return _t(_widen_integer(sql_type.name, stats))
+    if family == "bit" and classes <= {"integer"}:
+        return _t("bit") if 0 <= stats.int_min and stats.int_max <= 1 else _t(_widen_integer("tinyint", stats))
+    if family == "float" and classes <= {"integer", "real"}:
+        return sql_type
+    if family in ("decimal", "money") and classes <= {"integer", "real", "text"} and not stats.bad:
+        chosen = _fit_decimal(sql_type, stats) if family == "decimal" else sql_type
+        if chosen is not None:
+            return chosen
+    if family == "char" and classes <= {"text"}:
+        return _fit_text(sql_type, stats, key)
+    if family == "xml" and classes <= {"text"}:
+        return sql_type
+    if family == "binary" and classes <= {"blob"}:
+        return _fit_binary(sql_type, stats, key)
+    if family in ("date", "datetime", "datetimeoffset", "time") and classes <= {"text"} and not stats.bad:
+        return _fit_temporal(candidate, stats)
+    if family == "guid" and classes <= {"text"} and not stats.bad:
+        return sql_type
+    if family == "clr" and classes <= {"blob"}:
+        return sql_type
+    if family == "rowversion" and classes <= {"blob"} and stats.blob_min == stats.blob_max == 8:
+        return sql_type
+    if family == "variant":
+        return _by_data(stats, key, prefer_variant=True)
+    return _by_data(stats, key)
+
+
+def _widen_integer(name, stats):
+    start = _INTEGER_ORDER.index(name) if name in _INTEGER_ORDER else 2
+    for type_name in _INTEGER_ORDER[start:]:
+        low, high = INTEGER_RANGES[type_name]
+        if low <= stats.int_min and stats.int_max <= high:
+            return type_name
+    return "bigint"
+
+
+def _fit_decimal(sql_type, stats):
+    precision, scale = sql_type.precision or 18, sql_type.scale or 0
+    largest = max(abs(stats.int_min or 0), abs(stats.int_max or 0))
+    if largest:
+        precision = max(precision, len(str(largest)) + scale)
+    if stats.real_max_abs is not None and stats.real_max_abs >= 10 ** (precision - scale):
+        return None
+    if precision > 38:
+        return None
+    return SqlType(sql_type.name, precision=precision, scale=scale)
+
+
+def _fit_text(sql_type, stats, key):
+    name, length = sql_type.name, sql_type.length
+    if stats.non_ascii and name in ("char", "varchar", "text"):
+        name = {"char": "nchar", "varchar": "nvarchar", "text": "ntext"}[name]
+    if name in ("text", "ntext"):
+        return _t("nvarchar", length=KEY_TEXT_LENGTH) if key else _t(name)
+    limit = 4000 if name.startswith("n") else 8000
+    longest = stats.text_max or 0
+    if name in ("char", "nchar"):
+        if stats.text_min == stats.text_max == length:
+            return _t(name, length=length)
+        name = "nvarchar" if name == "nchar" else "varchar"
+    if sql_type.is_max:
+        if key:
+            return _t(name, length=max(KEY_TEXT_LENGTH, longest) if longest <= limit else limit)
+        return _t(name, is_max=True)
+    if longest <= (length or 1):
+        return _t(name, length=length or 1)
+    return _t(name, length=longest) if longest <= limit else _t(name, is_max=True)
+
+
+def _fit_binary(sql_type, stats, key):
+    name, length = sql_type.name, sql_type.length
+    longest = stats.blob_max or 0
+    if name in ("image", "geography", "geometry", "hierarchyid"):
+        return sql_type
+    if name == "binary":
+        if stats.blob_min == stats.blob_max == length:
+            return sql_type
+        name = "varbinary"
+    if sql_type.is_max:
+        if key:
+            return _t(name, length=max(KEY_BINARY_LENGTH, longest) if longest <= 8000 else 8000)
+        return sql_type
+    if longest <= (length or 1):
+        return _t(name, length=length or 1)
+    return _t(name, length=longest) if longest <= 8000 else _t(name, is_max=True)
+
+
+def _fit_temporal(candidate, stats):
+    family, sql_type = candidate.family, candidate.sql_type
+    digits = min(7, stats.fraction_digits or 0)
+    if family == "date":
+        if (stats.text_max or 0) <= 10:
+            return sql_type
+        family, candidate = "datetime", Candidate("datetime", _t("datetime2", scale=7), native_scale=True)
+    if family == "time":
+        return _t("time", scale=digits) if candidate.native_scale else sql_type
+    if stats.has_offset:
+        scale = digits if candidate.native_scale else max(digits, sql_type.scale or 0)
+        return _t("datetimeoffset", scale=scale)
+    if family == "datetime" and candidate.native_scale:
+        return _t("datetime2", scale=digits)
+    if sql_type.name == "smalldatetime" and (digits or stats.has_seconds):
+        return _t("datetime2", scale=digits)          # smalldatetime would round to the minute
+    return sql_type
+
+
+def _by_data(stats, key, prefer_variant=False):
+    classes = stats.classes
+    if not prefer_variant:
+        if classes == {"integer"}:
+            return _t(_widen_integer("int", stats))
+        if classes <= {"integer", "real"}:
+            return _FLOAT
+        if classes == {"text"}:
+            return _fit_text(_t("nvarchar", is_max=True), stats, key)
+        if classes == {"blob"}:
+            return _fit_binary(_t("varbinary", is_max=True), stats, key)
+    if (stats.text_max or 0) > MAX_VARIANT_TEXT or (stats.blob_max or 0) > MAX_VARIANT_BLOB:
+        raise MixedValues()
+    return _t("sql_variant")
+
+
+# ---- defaults: SQLite -> T-SQL ------------------------------------------------------------------
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_STRING = re.compile(r"'((?:[^']|'')*)'", re.S)
+_BLOB = re.compile(r"[xX]'([0-9A-Fa-f]*)'")
+_UNICODE = {"nchar", "nvarchar", "ntext", "sysname"}
+_NOW = {"current_timestamp": "(getutcdate())", "datetime('now')": "(getutcdate())",
+        "datetime('now','localtime')": "(getdate())", "current_date": "(CONVERT([date],getutcdate()))",
+        "date('now')": "(CONVERT([date],getutcdate()))", "date('now','localtime')": "(CONVERT([date],getdate()))",
+        "current_time": "(CONVERT([time],getutcdate()))", "time('now')": "(CONVERT([time],getutcdate()))",
+        "time('now','localtime')": "(CONVERT([time],getdate()))"}
+
+
+def tsql_default(expression, sql_type):
+    """(T-SQL default expression or None, translated?) for a SQLite DEFAULT expression."""
+    text = strip_parens(expression)
+    if text.upper() == "NULL":
+        return None, True
+    if _NUMBER.fullmatch(text):
+        return f"(({text}))", True
+    match = _STRING.fullmatch(text)
+    if match:
+        prefix = "N" if sql_type.name in _UNICODE else ""
+        return f"({prefix}'{match.group(1)}')", True
+    match = _BLOB.fullmatch(text)
+    if match:
+        return f"(0x{match.group(1).upper()})", True
+    if text.upper() in ("TRUE", "FALSE"):
+        return ("((1))" if text.upper() == "TRUE" else "((0))"), True
+    compact = re.sub(r"\s+", "", text).lower().replace('"', "'")
+    if compact in _NOW:
+        return _NOW[compact], True
+    if re.sub(r"\s+", "", text) == re.sub(r"\s+", "", strip_parens(NEW_GUID_SQL)):
+        return "(newid())", True
+    return None, False
+
+
+# ---- one table ---------------------------------------------------------------------------------
+
+@dataclass
+class DerivedTable:
+    table: Table
+    objects: list = field(default_factory=list)   # key constraints, foreign keys, defaults, indexes
+    warnings: list = field(default_factory=list)
+
+
+_ACTIONS = {"CASCADE": 1, "SET NULL": 2, "SET DEFAULT": 3}
+
+
+class NameSpace:
+    """SQL Server object names within a schema are unique; derived names get _2, _3 ... on clashes."""
+
+    def __init__(self, taken=()):
+        self.taken = {name.lower() for name in taken if name}
+
+    def claim(self, schema, name):
+        candidate, number = name, 2
+        while quote(schema, candidate).lower() in self.taken:
+            candidate, number = f"{name}_{number}", number + 1
+        self.taken.add(quote(schema, candidate).lower())
+        return quote(schema, candidate)
+
+
+def derive_columns(conn, info, columns=None, keys=()):
+    """{column name: SqlType} for the given live columns of a table (all by default)."""
+    columns = info.columns if columns is None else columns
+    alias = info.rowid_alias
+    candidates = {}
+    for column in columns:
+        candidate = candidate_for(column.declared)
+        if column.name == alias:
+            candidate = Candidate("integer", _t("bigint"))
+        candidates[column.name] = candidate
+    stats = scan(conn, info.name, candidates) if candidates else {}
+    types = {}
+    for column in columns:
+        try:
+            types[column.name] = choose_type(candidates[column.name], stats[column.name], column.name in keys)
+        except MixedValues:
+            raise EngineError(_mixed_message(conn, info, column.name)) from None
+    return types, stats
+
+
+def _mixed_message(conn, info, column):
+    c = quote_ident(column)
+    where = (f"(typeof({c}) = 'text' AND length({c}) > {MAX_VARIANT_TEXT}) OR "
+             f"(typeof({c}) = 'blob' AND length({c}) > {MAX_VARIANT_BLOB})")
+    key = "rowid" if not info.without_rowid else ", ".join(quote_ident(k) for k in info.primary_key) or "1"
+    row = conn.execute(f"SELECT {key} FROM {quote_ident(info.name)} WHERE {where} LIMIT 1").fetchone()
+    at = f" (first at {('rowid ' + str(row[0])) if not info.without_rowid else 'key ' + repr(tuple(row))})" \
+        if row else ""
+    return (f"table '{info.name}', column '{column}' mixes numbers, text and blobs, and holds a value too large "
+            f"for sql_variant{at}; make the column's values one kind (e.g. CAST to TEXT) and export again")
+
+
+def key_columns(info):
+    keys = set(info.primary_key)
+    for index in info.indexes:
+        if index.columns:
+            keys.update(name for name, _ in index.columns)
+    for fk in info.foreign_keys:
+        keys.update(fk.columns)
+    return keys
+
+
+def derive_table(conn, info, schema, name, parents, names):
+    """A DerivedTable for a live table. `parents(sqlite name)` -> (model full name, TableInfo) or
+    None; `names` is the NameSpace of constraint names."""
+    full = quote(schema, name)
+    keys = key_columns(info)
+    types, stats = derive_columns(conn, info, keys=keys)
+    alias = info.rowid_alias
+    derived = DerivedTable(Table(schema, name))
+    primary = info.primary_key
+    if primary and any(stats[c].has_null for c in primary if c != alias):
+        derived.warnings.append(f"table '{info.name}': its primary key holds NULLs, which SQL Server does not "
+                                f"allow; exported without a primary key")
+        primary = []
+    for column in info.columns:
+        derived.table.columns.append(Column(
+            column.name, types[column.name], nullable=not (column.notnull or column.name in primary),
+            identity=column.name == alias))
+        if column.generated:
+            derived.warnings.append(f"table '{info.name}': generated column '{column.name}' is exported as a "
+                                    f"plain column holding its values")
+        if column.default is not None and column.name != alias:
+            expression, translated = tsql_default(column.default, types[column.name])
+            if expression is not None:
+                derived.objects.append(DefaultConstraint(full, quote(schema, name, column.name), expression,
+                                                         names.claim(schema, f"DF_{name}_{column.name}")))
+            elif not translated:
+                derived.warnings.append(f"table '{info.name}': the default of column '{column.name}' "
+                                        f"({column.default}) has no T-SQL equivalent and was left out")
+    _derive_keys(info, schema, name, primary, names, derived)
+    derive_foreign_keys(info, schema, name, parents, names, derived)
+    return derived
+
+
+def _derive_keys(info, schema, name, primary, names, derived):
+    full = quote(schema, name)
+    pk_index = next((i for i in info.indexes if i.origin == "pk"), None)
+    if primary:
+        descending = dict(pk_index.columns) if pk_index and pk_index.columns else {}
+        derived.objects.append(KeyConstraint(
+            "PRIMARY KEY", full, [(quote(schema, name, c), not descending.get(c, False)) for c in primary],
+            names.claim(schema, f"PK_{name}")))
+    for index in info.indexes:
+        if index.origin == "pk":
+            continue
+        if index.partial or index.columns is None:
+            derived.warnings.append(f"table '{info.name}': index '{index.name}' "
+                                    f"{'has a WHERE clause' if index.partial else 'indexes an expression'}, "
+                                    f"which is not translated to T-SQL; it was left out")
+            continue
+        columns = [(quote(schema, name, c), not desc) for c, desc in index.columns]
+        if index.origin == "u":
+            derived.objects.append(KeyConstraint(
+                "UNIQUE", full, columns,
+                names.claim(schema, f"UQ_{name}_{'_'.join(c for c, _ in index.columns)}")))
+        else:
+            derived.objects.append(Index(quote(schema, name, _index_leaf(index.name, info.name)), full, columns,
+                                         unique=index.unique))
+
+
+def _index_leaf(index_name, table_name):
+    prefix = table_name + "."
+    return index_name[len(prefix):] if index_name.startswith(prefix) else index_name
+
+
+def derive_foreign_keys(info, schema, name, parents, names, derived):
+    full = quote(schema, name)
+    for fk in info.foreign_keys:
+        parent = parents(fk.parent)
+        if parent is None:
+            derived.warnings.append(f"table '{info.name}': a foreign key references '{fk.parent}', which is "
+                                    f"not exported; it was left out")
+            continue
+        parent_full, parent_info = parent
+        parent_columns = fk.parent_columns
+        if any(c is None for c in parent_columns):
+            parent_columns = parent_info.primary_key
+        if len(parent_columns) != len(fk.columns):
+            derived.warnings.append(f"table '{info.name}': a foreign key to '{fk.parent}' does not match that "
+                                    f"table's key; it was left out")
+            continue
+        parent_schema, parent_name = _two(parent_full)
+        derived.objects.append(ForeignKey(
+            full, [quote(schema, name, c) for c in fk.columns], parent_full,
+            [quote(parent_schema, parent_name, c) for c in parent_columns],
+            names.claim(schema, f"FK_{name}_{parent_name}_{'_'.join(fk.columns)}"),
+            on_delete=_ACTIONS.get((fk.on_delete or "").upper(), 0),
+            on_update=_ACTIONS.get((fk.on_update or "").upper(), 0)))
+
+
+def _two(full_name):
+    parts = split_name(full_name)
+    return parts[-2], parts[-1]

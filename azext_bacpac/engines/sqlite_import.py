@@ -1,0 +1,254 @@
+"""Building a SQLite database from a package: into a new file, published only when complete.
+
+The database is built in `.<name>.sqlite.importing-<pid>` beside the target, with settings for
+bulk-loading a file nobody else sees yet (no journal, no fsync per transaction, exclusive lock,
+a large page cache), in one transaction: tables with their keys, rows in executemany batches,
+then secondary indexes, a foreign key check and the catalog of the original model. Only then is
+the file made durable and published with os.link, which fails if the target appeared meanwhile;
+an existing *empty* database (no schema objects at all) may be replaced. Leaving the block without
+commit() (an error, a cancel) deletes the temporary file: the target is left as it was.
+"""
+import glob
+import os
+import sqlite3
+import urllib.request
+
+from ..errors import ConflictError, EngineError
+from . import sqlite_catalog
+from .sqlite import engine_error
+from .sqlite_ddl import plan_tables
+from .sqlite_schema import read_tables, user_object_count
+
+FILE_MODE = 0o600
+_BULK_PRAGMAS = ("PRAGMA journal_mode = OFF", "PRAGMA synchronous = OFF", "PRAGMA locking_mode = EXCLUSIVE",
+                 "PRAGMA temp_store = MEMORY", "PRAGMA cache_size = -65536", "PRAGMA foreign_keys = OFF")
+
+
+class SqliteImportTarget:
+    """A new database being built. Use as a context manager; call commit() to publish it."""
+
+    def __init__(self, engine, database):
+        self.engine = engine
+        self.database = database
+        self.path = engine.database_path(database)
+        self.temp_path = self.path.with_name(f".{self.path.name}.importing-{os.getpid()}")
+        self.conn = None
+        self.committed = False
+        self.warnings = []
+        self._plans = {}
+
+    # -- lifetime ------------------------------------------------------------------------------
+    def __enter__(self):
+        self.check_target()
+        self._remove_stale_builds()
+        try:
+            fd = os.open(self.temp_path, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), FILE_MODE)
+            os.close(fd)
+        except FileExistsError:
+            raise ConflictError(f"an import into database '{self.database}' is already running in this process "
+                                f"({self.temp_path.name} exists)") from None
+        except OSError as error:
+            raise EngineError(f"cannot create a file in {self.path.parent}: {error.strerror or error}") from None
+        try:
+            self.conn = sqlite3.connect(self.temp_path, isolation_level=None, check_same_thread=False)
+            for pragma in _BULK_PRAGMAS:
+                self.conn.execute(pragma)
+            self.conn.execute("BEGIN")
+        except BaseException:
+            self._discard()
+            raise
+        return self
+
+    def __exit__(self, *_):
+        if not self.committed:
+            self._discard()
+
+    def _remove_stale_builds(self):
+        """Temporary files of imports whose process was killed (it could not clean up)."""
+        prefix = f".{self.path.name}.importing-"
+        for path in self.path.parent.glob(glob.escape(prefix) + "*"):
+            pid = path.name[len(prefix):]
+            if pid.isdigit() and int(pid) != os.getpid() and not _process_alive(int(pid)):
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
+
+    def _discard(self):
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            except sqlite3.Error:
+                pass
+            self.conn = None
+        for path in (self.temp_path, self.temp_path.with_name(self.temp_path.name + "-journal")):
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+
+    # -- the no-overwrite rule -----------------------------------------------------------------
+    def check_target(self):
+        """ConflictError unless the target is absent or an empty database (nothing to lose)."""
+        if not os.path.lexists(self.path):
+            return
+        reason = self._why_not_replaceable()
+        if reason:
+            raise ConflictError(f"database '{self.database}' already exists in folder {self.path.parent} and "
+                                f"{reason}; import only into a new or empty database")
+
+    def _why_not_replaceable(self):
+        if not self.path.is_file():
+            return "is not a file"
+        for suffix in ("-wal", "-journal"):
+            side = self.path.with_name(self.path.name + suffix)
+            if side.exists() and side.stat().st_size:
+                return f"is in use (it has a {suffix[1:]} file)"
+        if self.path.stat().st_size == 0:
+            return None
+        uri = "file:" + urllib.request.pathname2url(os.path.abspath(self.path)) + "?mode=ro"
+        try:
+            conn = sqlite3.connect(uri, uri=True, timeout=self.engine.busy_timeout)
+            try:
+                count = user_object_count(conn)
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            return "is not an empty SQLite database"
+        return f"holds {count} tables, indexes or views" if count else None
+
+    # -- building ------------------------------------------------------------------------------
+    def create_schema(self, model, tables):
+        """Create the tables (with keys and foreign keys) for the given model Tables."""
+        plans, warnings = plan_tables(model, tables)
+        self.warnings.extend(warnings)
+        self._plans = {plan.table.full_name: plan for plan in plans}
+        try:
+            sqlite_catalog.create(self.conn)
+            for plan in plans:
+                self.conn.execute(plan.create_table_sql())
+        except sqlite3.Error as error:
+            raise engine_error(error, f"database '{self.database}'") from None
+
+    def table_loader(self, full_name):
+        return _TableLoader(self.conn, self._plans[full_name])
+
+    def finish(self, package_parts):
+        """Secondary indexes, the foreign key check and the catalog; then commit the transaction.
+
+        package_parts: dict with 'model.xml' (bytes to store), 'Origin.xml', 'DacMetadata.xml'.
+        """
+        try:
+            for plan in self._plans.values():
+                for index in plan.indexes:
+                    self._create_index(plan, index)
+            self._check_foreign_keys()
+            infos = read_tables(self.conn)
+            catalog = sqlite_catalog.StoredCatalog(package_parts["model.xml"], package_parts.get("Origin.xml"),
+                                                   package_parts.get("DacMetadata.xml"))
+            for plan in self._plans.values():
+                schema, name = plan.table.schema, plan.table.name
+                catalog.tables[plan.sqlite_name] = sqlite_catalog.StoredTable(
+                    plan.sqlite_name, schema, name, infos[plan.sqlite_name].fingerprint(), plan.companions,
+                    {index.sqlite_name: index.model_name for index in plan.indexes
+                     if index.sqlite_name in {i.name for i in infos[plan.sqlite_name].indexes}})
+            sqlite_catalog.write(self.conn, catalog)
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as error:
+            raise engine_error(error, f"database '{self.database}'") from None
+        return self.warnings
+
+    def _create_index(self, plan, index):
+        try:
+            self.conn.execute(plan.index_sql(index))
+            return
+        except sqlite3.Error as error:
+            first_error = error
+        # T-SQL filters SQLite cannot parse, or a unique index the data does not satisfy in SQLite.
+        for unique, where in ((index.unique, False), (False, False)):
+            try:
+                self.conn.execute(plan.index_sql(index, unique=unique, where=where))
+            except sqlite3.Error:
+                continue
+            changes = (["without its filter"] if index.where else []) + \
+                (["as a non-unique index"] if index.unique and not unique else [])
+            self.warnings.append(f"index {index.model_name} was created {' and '.join(changes)} in SQLite "
+                                 f"({first_error}); the package's definition is kept for export")
+            return
+        self.warnings.append(f"index {index.model_name} could not be created in SQLite ({first_error})")
+
+    def _check_foreign_keys(self):
+        if not any(plan.foreign_keys for plan in self._plans.values()):
+            return
+        try:
+            violations = {}
+            for table, _, parent, _ in self.conn.execute("PRAGMA foreign_key_check"):
+                violations[(table, parent)] = violations.get((table, parent), 0) + 1
+        except sqlite3.Error as error:
+            self.warnings.append(f"foreign keys were not checked: {error}")
+            return
+        for (table, parent), count in violations.items():
+            self.warnings.append(f"{count} row(s) of '{table}' refer to rows missing from '{parent}' (the source "
+                                 f"data did not satisfy the foreign key)")
+
+    # -- publishing ----------------------------------------------------------------------------
+    def commit(self):
+        """Make the new database durable and give it its name; the no-overwrite rule is checked again."""
+        try:
+            self.conn.close()
+        except sqlite3.Error as error:
+            raise engine_error(error, f"database '{self.database}'") from None
+        self.conn = None
+        try:
+            fd = os.open(self.temp_path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            try:
+                os.link(self.temp_path, self.path)
+            except FileExistsError:
+                self.check_target()               # an empty database may be replaced, nothing else
+                os.replace(self.temp_path, self.path)
+            except OSError:
+                # No hard links on this file system: check, then rename.
+                self.check_target()
+                os.replace(self.temp_path, self.path)
+            else:
+                os.unlink(self.temp_path)
+        except OSError as error:
+            raise EngineError(f"cannot publish database '{self.database}' in {self.path.parent}: "
+                              f"{error.strerror or error}") from None
+        self.committed = True
+
+
+def _process_alive(pid):
+    if os.name != "posix":
+        return True                       # no cheap check: leave the file alone
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True                       # exists, owned by someone else
+    return True
+
+
+class _TableLoader:
+    """Inserts one table's rows in executemany batches (inside the import's transaction)."""
+
+    def __init__(self, conn, plan):
+        self.conn = conn
+        self.plan = plan
+        self.sql = plan.insert_sql()
+        self.mapper = plan.row_mapper()
+        self.rows = 0
+
+    def insert(self, rows):
+        mapper = self.mapper
+        try:
+            self.conn.executemany(self.sql, rows if mapper is None else map(mapper, rows))
+        except sqlite3.Error as error:
+            raise EngineError(f"table {self.plan.table.full_name}: SQLite refused a row after row {self.rows}: "
+                              f"{error}") from None
+        self.rows += len(rows)

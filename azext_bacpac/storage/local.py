@@ -1,0 +1,195 @@
+"""Local files as BACPAC storage: resolving --storage-uri values, reading, publishing atomically.
+
+A package is never written in place. Export writes a temporary file beside the destination
+(`.<name>.<pid>-<random>.partial`, readable by the user only) and publishes it only once the
+package is complete: with os.link when the destination must not be overwritten (the link fails if
+a file appeared meanwhile, so two exports never clobber each other), with os.replace otherwise.
+A failed or cancelled export removes the temporary file and leaves the destination as it was.
+"""
+import errno
+import os
+import re
+import secrets
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from ..errors import ConflictError, InvalidInputError, NotFoundError, StorageError, UnsupportedError
+
+FILE_MODE = 0o600                      # packages hold a whole database: user-only by default
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):(.*)$", re.S)
+BLOB_UNSUPPORTED = ("Azure Blob Storage URIs are not supported yet; give a local path or file:// URI")
+
+
+def resolve_path(storage_uri):
+    """The local path that a --storage-uri value names.
+
+    Accepted: a plain path (relative to the current folder, `~` expanded) and file URIs
+    (`file:///abs/path`, `file://localhost/abs/path`, `file:/abs/path`, percent-decoded).
+    http(s) URIs (Azure Blob Storage) are recognised but not supported yet; any other
+    `scheme://` is refused. A one-letter scheme is a Windows drive (`C:\\x.bacpac`).
+    """
+    if not isinstance(storage_uri, str) or not storage_uri.strip():
+        raise InvalidInputError("the storage URI is empty; give a local path or a file:// URI")
+    if "\x00" in storage_uri:
+        raise InvalidInputError("the storage URI contains a NUL character")
+    match = _SCHEME.match(storage_uri)
+    if match and len(match.group(1)) > 1:
+        scheme, rest = match.group(1).lower(), match.group(2)
+        if scheme in ("http", "https"):
+            raise UnsupportedError(BLOB_UNSUPPORTED)
+        if scheme == "file":
+            return _file_uri_path(storage_uri)
+        if rest.startswith("//"):
+            raise InvalidInputError(f"storage URI scheme '{scheme}' is not supported; give a local path "
+                                    f"or a file:// URI")
+        # Otherwise a plain file name that happens to hold a colon ('backup:1.bacpac').
+    return Path(os.path.expanduser(storage_uri))
+
+
+def _file_uri_path(uri):
+    parts = urlsplit(uri)
+    if parts.query or parts.fragment:
+        raise InvalidInputError(f"file URI {uri!r} has a query or fragment; percent-encode '?' and '#' "
+                                f"in file names")
+    if parts.netloc not in ("", "localhost"):
+        raise InvalidInputError(f"file URI {uri!r} names the host '{parts.netloc}'; only local files "
+                                f"are supported (file:///path)")
+    path = unquote(parts.path)
+    if sys.platform == "win32" and re.match(r"^/[A-Za-z]:", path):
+        path = path[1:]                  # file:///C:/x -> C:/x
+    if not path or not os.path.isabs(path):
+        raise InvalidInputError(f"file URI {uri!r} does not hold an absolute path (use file:///abs/path "
+                                f"or a plain relative path)")
+    return Path(path)
+
+
+class LocalFile:
+    """A BACPAC location on the local file system."""
+
+    def __init__(self, storage_uri):
+        self.uri = storage_uri
+        self.path = resolve_path(storage_uri)
+
+    def __str__(self):
+        return str(self.path)
+
+    # -- reading -------------------------------------------------------------------------------
+    def open_read(self):
+        """The package opened for binary reading (NotFoundError when it does not exist)."""
+        try:
+            return open(self.path, "rb")
+        except FileNotFoundError:
+            raise NotFoundError(f"BACPAC file {self.path} not found") from None
+        except IsADirectoryError:
+            raise InvalidInputError(f"{self.path} is a folder; give the BACPAC file's name") from None
+        except OSError as error:
+            raise StorageError(f"cannot read {self.path}: {error.strerror or error}") from None
+
+    def size(self):
+        try:
+            return self.path.stat().st_size
+        except OSError:
+            return None
+
+    # -- writing -------------------------------------------------------------------------------
+    def check_writable(self, overwrite=False):
+        """Fail early, before any data moves, when publishing could not succeed."""
+        folder = self.path.parent
+        if not folder.is_dir():
+            raise NotFoundError(f"folder {folder} does not exist (it must exist before the export)")
+        if self.path.is_dir():
+            raise InvalidInputError(f"{self.path} is a folder; give the BACPAC file's name")
+        if self.path.exists() and not overwrite:
+            raise ConflictError(f"{self.path} already exists; choose another name or allow overwriting")
+
+    def writer(self, overwrite=False):
+        self.check_writable(overwrite)
+        return AtomicFileWriter(self.path, overwrite)
+
+
+class AtomicFileWriter:
+    """A temporary file beside `path` that becomes `path` only on commit().
+
+    Use as a context manager; leaving the block without commit() (an error, a cancel) removes the
+    temporary file.
+    """
+
+    def __init__(self, path, overwrite=False):
+        self.path = Path(path)
+        self.overwrite = overwrite
+        self.temp_path = self.path.with_name(f".{self.path.name}.{os.getpid()}-{secrets.token_hex(4)}.partial")
+        self.file = None
+        self.committed = False
+
+    def __enter__(self):
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        try:
+            fd = os.open(self.temp_path, flags, FILE_MODE)
+        except OSError as error:
+            raise StorageError(f"cannot create a file in {self.path.parent}: {error.strerror or error}") from None
+        self.file = os.fdopen(fd, "wb")
+        return self
+
+    def commit(self):
+        """Make the complete file durable and publish it under its final name."""
+        try:
+            self.file.flush()
+            os.fsync(self.file.fileno())
+            self.file.close()
+            if self.overwrite:
+                os.replace(self.temp_path, self.path)
+            else:
+                _publish_without_overwrite(self.temp_path, self.path)
+        except (ConflictError, StorageError):
+            raise
+        except OSError as error:
+            raise StorageError(f"cannot write {self.path}: {error.strerror or error}") from None
+        self.committed = True
+        _sync_folder(self.path.parent)
+
+    def discard(self):
+        if self.file is not None and not self.file.closed:
+            self.file.close()
+        try:
+            os.unlink(self.temp_path)
+        except FileNotFoundError:
+            pass
+
+    def __exit__(self, exc_type, exc, tb):
+        if not self.committed:
+            self.discard()
+
+
+def _publish_without_overwrite(temp_path, path):
+    """Give temp_path the name `path`, failing if `path` exists (atomically where links work)."""
+    try:
+        os.link(temp_path, path)
+    except FileExistsError:
+        raise ConflictError(f"{path} already exists; choose another name or allow overwriting") from None
+    except (OSError, AttributeError) as error:
+        # File systems without hard links (some network shares, FAT): check, then rename.
+        if isinstance(error, OSError) and error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP,
+                                                              errno.EXDEV, errno.EMLINK, errno.ENOSYS):
+            raise
+        if os.path.lexists(path):
+            raise ConflictError(f"{path} already exists; choose another name or allow overwriting") from None
+        os.replace(temp_path, path)
+        return
+    os.unlink(temp_path)
+
+
+def _sync_folder(folder):
+    """Make the new directory entry durable (POSIX); harmless to skip where unsupported."""
+    if not hasattr(os, "O_DIRECTORY"):
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
