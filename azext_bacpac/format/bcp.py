@@ -201,11 +201,12 @@ class RowCodec:
         return EncodeError(f"table {self.table_name}: {error}")
 
     # -- decoding ------------------------------------------------------------------------------
-    def decode_stream(self, stream, source_name="", size=None):
+    def decode_stream(self, stream, source_name="", size=None, with_offsets=False):
         """Yield lists of rows decoded from a binary stream, until its end.
 
         `size` (the stream's declared length, when known) lets a length prefix that claims more
-        than the data holds fail at once, instead of being read for.
+        than the data holds fail at once, instead of being read for. With `with_offsets`, yields
+        (rows, bytes of the stream consumed by these and all earlier rows).
         """
         decode_rows = self._decode_rows
         buf = b""
@@ -227,10 +228,10 @@ class RowCodec:
             except (ValueError, OverflowError, UnicodeDecodeError) as error:
                 raise DataError(f"table {self.table_name}: {source_name} holds a value that does not decode "
                                 f"(row {len(rows) + 1} of a batch starting at byte {offset}): {error}") from None
-            if rows:
-                yield rows
             buf = buf[pos:]
             offset += pos
+            if rows:
+                yield (rows, offset) if with_offsets else rows
             if not chunk:
                 if buf:
                     raise DataError(f"table {self.table_name}: {source_name} ends inside a row "

@@ -74,7 +74,8 @@ class PackageReader:
         try:
             self._index()
             self.model_bytes = self._read_part(MODEL, required=True)
-            self.origin = Origin.from_bytes(self._read_part(ORIGIN, required=True))
+            self.origin_bytes = self._read_part(ORIGIN, required=True)
+            self.origin = Origin.from_bytes(self.origin_bytes)
             self.checksum = model_checksum(self.model_bytes)
             expected = self.origin.checksums.get("/model.xml")
             self.checksum_verified = expected is not None and expected.upper() == self.checksum
@@ -83,8 +84,8 @@ class PackageReader:
                     f"{self.source_name}: model.xml does not match the checksum in Origin.xml "
                     f"(stored {expected or 'none'}, computed {self.checksum}); the package was altered or damaged")
             self.model = Model.from_bytes(self.model_bytes)
-            metadata = self._read_part(METADATA)
-            self.metadata = read_dac_metadata(metadata) if metadata is not None else {}
+            self.metadata_bytes = self._read_part(METADATA)
+            self.metadata = read_dac_metadata(self.metadata_bytes) if self.metadata_bytes is not None else {}
             self._bind_tables()
         except BaseException:
             self._zip.close()
@@ -168,16 +169,22 @@ class PackageReader:
     def row_codec(self, table_data):
         return RowCodec(table_data.full_name, table_layout(self.model, table_data.table))
 
-    def row_batches(self, table_data, codec=None):
-        """Lists of row tuples, across all of the table's data parts, in bounded memory."""
+    def row_batches(self, table_data, codec=None, with_bytes=False):
+        """Lists of row tuples, across all of the table's data parts, in bounded memory.
+
+        With `with_bytes`, yields (rows, BCP bytes of this table consumed so far) for progress.
+        """
         codec = codec or self.row_codec(table_data)
+        done = 0
         for entry in table_data.entries:
             info = self._entries[entry]
             try:
                 with self._zip.open(info) as stream:
-                    yield from codec.decode_stream(stream, entry, info.file_size)
+                    for rows, offset in codec.decode_stream(stream, entry, info.file_size, with_offsets=True):
+                        yield (rows, done + offset) if with_bytes else rows
             except (zipfile.BadZipFile, zlib.error, EOFError) as error:
                 raise DataError(f"table {table_data.full_name}: {entry} cannot be read: {error}") from None
+            done += info.file_size
 
     def rows(self, table_data):
         for batch in self.row_batches(table_data):
@@ -245,10 +252,11 @@ class PackageWriter:
 
     `origin` supplies the informational Origin.xml fields (server version, source size, operation
     id); the checksum, object counts, model schema version and row total are filled in here.
+    `model_bytes`, when given, are written as model.xml exactly (they must describe `model`).
     """
 
     def __init__(self, target, model, database_name, origin=None, compresslevel=6,
-                 part_bytes=DEFAULT_PART_BYTES, model_bom=False):
+                 part_bytes=DEFAULT_PART_BYTES, model_bom=False, model_bytes=None):
         seekable = getattr(target, "seekable", lambda: False)()
         self._stream = target if seekable else _CountingStream(target)
         self._zip = zipfile.ZipFile(self._stream, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=compresslevel)
@@ -260,7 +268,8 @@ class PackageWriter:
         self._content_types_written = False
         self._current_part = None
         self._stamp = time.localtime()[:6]
-        self.model_bytes = model.to_bytes(bom=model_bom)
+        # Exact model.xml bytes when the caller has them (a stored model); else serialised here.
+        self.model_bytes = model_bytes if model_bytes is not None else model.to_bytes(bom=model_bom)
         self._write_member(MODEL, self.model_bytes)
         self._write_member(METADATA, dac_metadata_bytes(database_name))
         self._closed = False

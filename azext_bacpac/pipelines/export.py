@@ -40,7 +40,8 @@ def export_database(server, database, storage_uri, *, tables=None, exclude_table
         per_table = []
         with location.writer(overwrite) as output:
             writer = PackageWriter(output.file, model, database, origin=source.origin(),
-                                   compresslevel=compresslevel, model_bom=source.model_bom)
+                                   compresslevel=compresslevel, model_bom=source.model_bom,
+                                   model_bytes=source.model_bytes if len(kept) == len(available) else None)
             try:
                 for name in kept:
                     per_table.append(_export_table(source, writer, by_name[name], reporter))

@@ -2,7 +2,6 @@
 import time
 
 from ..engines import open_engine
-from ..format.parts import dac_metadata_bytes
 from ..storage import open_location
 from .filters import select_tables
 from .packages import open_package, table_batches
@@ -42,8 +41,8 @@ def import_package(storage_uri, server, database, *, tables=None, exclude_tables
             for data in table_data:
                 per_table.append(_import_table(reader, target, data, reporter))
             reporter.finishing()
-            warnings.extend(target.finish({"model.xml": model_bytes, "Origin.xml": reader.origin.to_bytes(),
-                                           "DacMetadata.xml": _metadata_bytes(reader)}))
+            warnings.extend(target.finish({"model.xml": model_bytes, "Origin.xml": reader.origin_bytes,
+                                           "DacMetadata.xml": reader.metadata_bytes}))
             reporter.check_cancel()
             target.commit()
     return {
@@ -64,10 +63,3 @@ def _import_table(reader, target, data, reporter):
         read = position
     reporter.end_table()
     return {"name": data.full_name, "rows": loader.rows, "bytes": read}
-
-
-def _metadata_bytes(reader):
-    if not reader.metadata:
-        return None
-    return dac_metadata_bytes(reader.metadata.get("Name", ""), reader.metadata.get("Version", "0.0.0.0"),
-                              reader.metadata.get("Description"))

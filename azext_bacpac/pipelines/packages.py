@@ -1,6 +1,5 @@
 """Opening a stored package for reading, with the checksum rule of import and inspect."""
 import contextlib
-import io
 
 from ..errors import InvalidInputError
 from ..format.errors import ChecksumMismatchError
@@ -21,37 +20,6 @@ def open_package(location, verify_checksum=True):
             yield reader
 
 
-class ChunkStream(io.RawIOBase):
-    """A readable stream over an iterator of byte chunks that counts what was read."""
-
-    def __init__(self, chunks):
-        self._chunks = iter(chunks)
-        self._buffer = b""
-        self.position = 0
-
-    def readable(self):
-        return True
-
-    def read(self, size=-1):
-        while size < 0 or len(self._buffer) < size:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                break
-            self._buffer = self._buffer + chunk if self._buffer else chunk
-        if size < 0 or size >= len(self._buffer):
-            data, self._buffer = self._buffer, b""
-        else:
-            data, self._buffer = self._buffer[:size], self._buffer[size:]
-        self.position += len(data)
-        return data
-
-
 def table_batches(reader, table_data, codec=None):
     """(rows, BCP bytes read so far in this table) for each decoded batch of a table."""
-    codec = codec or reader.row_codec(table_data)
-    done = 0
-    for entry, chunks in reader.raw_parts(table_data):
-        stream = ChunkStream(chunks)
-        for rows in codec.decode_stream(stream, entry):
-            yield rows, done + stream.position
-        done += stream.position
+    return reader.row_batches(table_data, codec, with_bytes=True)

@@ -1,0 +1,223 @@
+"""Values between pyodbc and the BCP codec, both ways, with no loss of SQL Server's precision.
+
+Reading: pyodbc stops at microseconds and cannot hold a datetimeoffset's offset, so the connection
+registers output converters (connect.register_converters) for SQL_TYPE_TIMESTAMP (93),
+SQL_SS_TIME2 (-154) and SQL_SS_TIMESTAMPOFFSET (-155). pyodbc hands a converter the driver's C
+struct as bytes; the converters below rebuild the value with its 100 ns digit (PreciseDateTime /
+PreciseTime when that digit is not zero). A driver that answers with text (FreeTDS) is parsed.
+
+Writing: datetime2 / time / datetimeoffset parameters are sent as ISO 8601 text (language- and
+DATEFORMAT-independent, all seven fractional digits), uniqueidentifier as text, sql_variant as its
+natural value; everything else as the codec gives it.
+"""
+import datetime
+import re
+import struct
+import uuid
+
+from ...format.sqltypes import SqlType, codec_for
+from ...format.values import PreciseDateTime, PreciseTime, SqlVariant
+from ..rowmap import compile_row_mapper
+
+_TIMESTAMP = struct.Struct("<h5HI")          # SQL_TIMESTAMP_STRUCT, 16 bytes
+_TIMESTAMPOFFSET = struct.Struct("<h5HIhh")  # SQL_SS_TIMESTAMPOFFSET_STRUCT, 20 bytes
+_TIME2 = struct.Struct("<3H2xI")             # SQL_SS_TIME2_STRUCT, 12 bytes (2 bytes of padding)
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"
+                  r"(?:\s*([+-])(\d{2}):(\d{2}))?$")
+_ISO_TIME = re.compile(r"^(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$")
+
+
+def _split_fraction(nanoseconds):
+    return nanoseconds // 1000, (nanoseconds // 100) % 10
+
+
+def _make_datetime(year, month, day, hour, minute, second, nanoseconds, tzinfo=None):
+    microsecond, hundred_ns = _split_fraction(nanoseconds)
+    if hundred_ns:
+        return PreciseDateTime(year, month, day, hour, minute, second, microsecond, tzinfo, hundred_ns=hundred_ns)
+    return datetime.datetime(year, month, day, hour, minute, second, microsecond, tzinfo)
+
+
+def _make_time(hour, minute, second, nanoseconds):
+    microsecond, hundred_ns = _split_fraction(nanoseconds)
+    if hundred_ns:
+        return PreciseTime(hour, minute, second, microsecond, hundred_ns=hundred_ns)
+    return datetime.time(hour, minute, second, microsecond)
+
+
+def _text(raw):
+    if isinstance(raw, str):
+        return raw.strip()
+    data = bytes(raw)
+    if len(data) % 2 == 0 and data[1:2] == b"\x00":
+        return data.decode("utf-16-le").strip("\x00 ")
+    return data.decode("ascii").strip("\x00 ")
+
+
+def _nanos(digits):
+    return int((digits or "0").ljust(9, "0")[:9])
+
+
+def parse_datetime_text(text):
+    match = _ISO.match(_text(text))
+    if not match:
+        raise ValueError(f"not a date and time: {text!r}")
+    year, month, day, hour, minute, second = (int(match.group(i)) for i in range(1, 7))
+    tzinfo = None
+    if match.group(8):
+        minutes = int(match.group(9)) * 60 + int(match.group(10))
+        tzinfo = datetime.timezone(datetime.timedelta(minutes=-minutes if match.group(8) == "-" else minutes))
+    return _make_datetime(year, month, day, hour, minute, second, _nanos(match.group(7)), tzinfo)
+
+
+def parse_time_text(text):
+    match = _ISO_TIME.match(_text(text))
+    if not match:
+        raise ValueError(f"not a time of day: {text!r}")
+    return _make_time(int(match.group(1)), int(match.group(2)), int(match.group(3)), _nanos(match.group(4)))
+
+
+def convert_datetimeoffset(raw):
+    """Output converter for SQL_SS_TIMESTAMPOFFSET (-155): the struct holds local time and the offset."""
+    if raw is None:
+        return None
+    if len(raw) == _TIMESTAMPOFFSET.size:
+        year, month, day, hour, minute, second, fraction, tz_hour, tz_minute = _TIMESTAMPOFFSET.unpack(raw)
+        zone = datetime.timezone(datetime.timedelta(minutes=tz_hour * 60 + tz_minute))
+        return _make_datetime(year, month, day, hour, minute, second, fraction, zone)
+    return parse_datetime_text(raw)
+
+
+def convert_timestamp(raw):
+    """Output converter for SQL_TYPE_TIMESTAMP (93): datetime, datetime2, smalldatetime."""
+    if raw is None:
+        return None
+    if len(raw) == _TIMESTAMP.size:
+        year, month, day, hour, minute, second, fraction = _TIMESTAMP.unpack(raw)
+        return _make_datetime(year, month, day, hour, minute, second, fraction)
+    return parse_datetime_text(raw)
+
+
+def convert_time2(raw):
+    """Output converter for SQL_SS_TIME2 (-154): time(n)."""
+    if raw is None:
+        return None
+    if len(raw) == _TIME2.size:
+        hour, minute, second, fraction = _TIME2.unpack(raw)
+        return _make_time(hour, minute, second, fraction)
+    return parse_time_text(raw)
+
+
+# ---- export: fetched row -> codec row ---------------------------------------------------------------
+
+_TIME_CODEC = codec_for(SqlType("time", scale=7), False)
+_OFFSET_CODEC = codec_for(SqlType("datetimeoffset", scale=7), False)
+
+
+def variant_from_fetched(value):
+    """A sql_variant cell as fetched (pyodbc gives the base type's natural value) -> codec value."""
+    if isinstance(value, datetime.datetime) and value.utcoffset() is not None:
+        return SqlVariant(value, "datetimeoffset", bytes([0x2B, 1, 7]) + _OFFSET_CODEC.encode(value))
+    if isinstance(value, datetime.time):
+        return SqlVariant(value, "time", bytes([0x29, 1, 7]) + _TIME_CODEC.encode(value))
+    return value
+
+
+def _fetched_time(value):
+    return value if isinstance(value, datetime.time) else parse_time_text(value)
+
+
+def _fetched_datetime(value):
+    return value if isinstance(value, datetime.datetime) else parse_datetime_text(value)
+
+
+def _fetched_date(value):
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(_text(value)[:10])
+
+
+def export_mapper(sql_types, encrypted):
+    """A row mapper (fetched row -> codec row) for columns of these types, or None when rows pass as they are.
+
+    sql_types: the resolved SqlType of each selected column; encrypted: parallel booleans.
+    """
+    outputs = []
+    for index, (sql_type, is_encrypted) in enumerate(zip(sql_types, encrypted)):
+        name = sql_type.name
+        if is_encrypted:
+            outputs.append((bytes, index))
+        elif name == "sql_variant":
+            outputs.append((variant_from_fetched, index))
+        elif name == "time":
+            outputs.append((_fetched_time, index))
+        elif name in ("datetime2", "datetimeoffset", "datetime", "smalldatetime"):
+            outputs.append((_fetched_datetime, index))
+        elif name == "date":
+            outputs.append((_fetched_date, index))
+        else:
+            outputs.append(index)
+    if all(isinstance(o, int) or o[0] is not bytes and o[0] is not variant_from_fetched and False for o in outputs):
+        return None
+    return compile_row_mapper(len(outputs), outputs)
+
+
+# ---- import: codec row -> parameters --------------------------------------------------------------
+
+def iso_datetime(value):
+    if isinstance(value, PreciseDateTime):
+        return value.isoformat("T")
+    text = value.replace(tzinfo=None).isoformat("T", "microseconds")
+    offset = value.utcoffset()
+    if offset is not None:
+        minutes = int(offset.total_seconds()) // 60
+        sign = "-" if minutes < 0 else "+"
+        text += f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    return text
+
+
+def iso_time(value):
+    if isinstance(value, PreciseTime):
+        return value.isoformat()
+    return value.isoformat("microseconds")
+
+
+def _variant_param(value):
+    natural = value.value if isinstance(value, SqlVariant) else value
+    if isinstance(natural, datetime.datetime) and natural.utcoffset() is not None:
+        return iso_datetime(natural)
+    if isinstance(natural, datetime.time):
+        return iso_time(natural)
+    if isinstance(natural, uuid.UUID):
+        return str(natural)
+    return natural
+
+
+def _uuid_param(value):
+    return str(value)
+
+
+def import_mapper(sql_types, encrypted):
+    """A row mapper (codec row -> pyodbc parameters) for these column types, or None for identity."""
+    outputs = []
+    for index, (sql_type, is_encrypted) in enumerate(zip(sql_types, encrypted)):
+        name = sql_type.name
+        if is_encrypted:
+            outputs.append(index)
+        elif name in ("datetime2", "datetimeoffset"):
+            outputs.append((iso_datetime, index))
+        elif name == "time":
+            outputs.append((iso_time, index))
+        elif name == "uniqueidentifier":
+            outputs.append((_uuid_param, index))
+        elif name == "sql_variant":
+            outputs.append((_variant_param, index))
+        else:
+            outputs.append(index)
+    return compile_row_mapper(len(outputs), outputs)
+
+
+__all__ = ["convert_datetimeoffset", "convert_timestamp", "convert_time2", "export_mapper", "import_mapper",
+           "iso_datetime", "iso_time", "variant_from_fetched", "parse_datetime_text", "parse_time_text"]
