@@ -19,10 +19,25 @@ type: command
 short-summary: Export a database (schema and data) to a BACPAC file.
 long-summary: >
     Mirrors `az sql db export` and New-AzSqlDatabaseExport, and prints the same result fields
-    (status "Completed") plus `state`, `percentComplete` and a `summary` with per-table rows and bytes.
-    A failed export leaves no partial BACPAC behind. Exit codes: 0 done, 1 error, 2 bad arguments,
-    3 the database (or the server folder) does not exist.
+    (status "Completed") plus `operationStatusLink`, `state`, `percentComplete` and a `summary` with
+    per-table rows and bytes. Every export is an operation with a GUID and a durable record, run by a
+    worker process that outlives az: without --no-wait az waits, with a progress bar on stderr (Ctrl-C
+    stops waiting, not the export); with --no-wait it prints the record at once (core az prints nothing)
+    for `show`, `wait`, `list` and `cancel`. A failed or cancelled export leaves no partial BACPAC behind.
+    Exit codes: 0 done, 1 error or cancelled, 2 bad arguments, 3 the database (or the server folder)
+    does not exist.
 examples:
+  - name: Start an export, get its operation status link at once, and wait for it in a script.
+    text: |-
+        link=$(az sql db bacpac export -s sqlite:///./data -n sales --storage-uri ./sales.bacpac --no-wait --query operationStatusLink -o tsv)
+        az sql db bacpac wait --operation-status-link "$link"
+  - name: The result shaped as New-AzSqlDatabaseExport's (what the PowerShell bridge uses).
+    text: az sql db bacpac export -s sqlite:///./data -n sales --storage-uri ./sales.bacpac --no-wait --output-shape cmdlet
+  - name: The cmdlets' private-link parameters are validated and recorded (not needed by the local engine).
+    text: >-
+        az sql db bacpac export -s sqlite:///./data -n sales --storage-uri ./sales.bacpac
+        --use-network-isolation true --storage-account-resource-id /subscriptions/<sub>/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct
+        --sql-server-resource-id /subscriptions/<sub>/resourceGroups/rg/providers/Microsoft.Sql/servers/srv
   - name: Export a SQLite database (./data/sales.sqlite) to a local BACPAC file.
     text: az sql db bacpac export -s sqlite:///./data -n sales --storage-uri ./sales.bacpac
   - name: Replace an existing BACPAC, exporting only some tables and leaving out audit tables.
@@ -50,14 +65,21 @@ type: command
 short-summary: Import a BACPAC file into a new or empty database.
 long-summary: >
     Mirrors `az sql db import` and New-AzSqlDatabaseImport, and prints the same result fields
-    (status "Completed") plus `state`, `percentComplete` and a `summary`. The target must not exist or
-    must be empty; a failed import leaves it as it was. --edition, --service-objective and --max-size
+    (status "Completed") plus `operationStatusLink`, `state`, `percentComplete` and a `summary`. Like
+    export it is an operation: az waits with a progress bar unless --no-wait, which prints the record
+    at once. The target must not exist or must be empty; a failed or cancelled import leaves it as it was. --edition, --service-objective and --max-size
     (New-AzSqlDatabaseImport's sizing) are validated and ignored by the embedded SQLite engine.
     Exit codes: 0 done, 1 error (e.g. the target has tables, the file is not a valid BACPAC),
     2 bad arguments, 3 the BACPAC does not exist.
 examples:
   - name: Import a BACPAC into a new SQLite database (./data/sales_copy.sqlite).
     text: az sql db bacpac import -s sqlite:///./data -n sales_copy --storage-uri ./sales.bacpac
+  - name: Start an import and return at once, with the record shaped as New-AzSqlDatabaseImport's.
+    text: az sql db bacpac import -s sqlite:///./data -n sales_copy --storage-uri ./sales.bacpac --no-wait --output-shape cmdlet
+  - name: The cmdlets' private-link parameters are validated and recorded (not needed by the local engine).
+    text: >-
+        az sql db bacpac import -s sqlite:///./data -n sales_copy --storage-uri ./sales.bacpac
+        --use-network-isolation false --storage-account-resource-id "" --sql-server-resource-id ""
   - name: Import only some tables, leaving out the audit tables.
     text: >-
         az sql db bacpac import --server sqlite:///./data --name sales_small --storage-uri file:///tmp/sales.bacpac
@@ -94,4 +116,74 @@ examples:
     text: >-
         az sql db bacpac inspect --storage-uri https://myaccount.blob.core.windows.net/bacpacs/sales.bacpac
         --storage-key-type StorageAccessKey --storage-key @storage-key.txt
+"""
+
+helps['sql db bacpac show'] = """
+type: command
+short-summary: Show an export or import operation (Get-AzSqlDatabaseImportExportStatus).
+long-summary: >
+    Give the operationStatusLink printed by export/import, or the operation id. `status` carries the
+    service's words: Pending, "Running, Progress = 45.00 %", Completed, or the failure text; `state`
+    is InProgress, Succeeded, Failed or Cancelled. A worker that died (killed, machine restarted) shows
+    Failed with the reason within a few seconds, never InProgress forever. Exit code 0 whatever the
+    operation's state (use `wait` to fail on failure); 3 for an unknown operation.
+examples:
+  - name: Poll an operation until it ends (bash).
+    text: |-
+        while [ "$(az sql db bacpac show --operation-status-link "$link" --query state -o tsv)" = InProgress ]; do sleep 5; done
+  - name: Show an operation by id, shaped as Get-AzSqlDatabaseImportExportStatus's result.
+    text: az sql db bacpac show --operation-id 3fa85f64-5717-4562-b3fc-2c963f66afa6 --output-shape cmdlet
+  - name: The short form of the link option.
+    text: az sql db bacpac show --link "$link" -o table
+"""
+
+helps['sql db bacpac list'] = """
+type: command
+short-summary: List export and import operations, like `az sql db op list`.
+long-summary: >
+    Records shaped like `az sql db op list` (name = operation id, operation ExportDatabase or
+    ImportDatabase, state, percentComplete, isCancellable ...), oldest first.
+examples:
+  - name: Operations still running on one database.
+    text: az sql db bacpac list -s sqlite:///./data -n sales --active-only -o table
+  - name: Every operation on a server, shaped as Get-AzSqlDatabaseActivity's result.
+    text: az sql db bacpac list --server sqlite:///./data --output-shape cmdlet
+  - name: The -g/-d spelling of `az sql db op list` works too (the resource group is accepted for parity).
+    text: az sql db bacpac list -g mygroup -s sqlite:///./data -d sales --query "[?state=='Failed'].name"
+"""
+
+helps['sql db bacpac wait'] = """
+type: command
+short-summary: Wait for an export or import to end; fail unless it succeeded.
+long-summary: >
+    Exit code 0 when the operation Succeeded; 1 when it Failed or was Cancelled (with its message), or
+    when --timeout passes first (unlike core's wait commands, which exit 0 on a timeout); 3 for an
+    unknown operation. Prints nothing on success; a progress bar on stderr while waiting.
+examples:
+  - name: Wait for an operation by its status link.
+    text: az sql db bacpac wait --operation-status-link "$link"
+  - name: Wait at most ten minutes, polling every 10 seconds.
+    text: az sql db bacpac wait --operation-id 3fa85f64-5717-4562-b3fc-2c963f66afa6 --timeout 600 --interval 10
+  - name: The short form of the link option.
+    text: az sql db bacpac wait --link "$link"
+"""
+
+helps['sql db bacpac cancel'] = """
+type: command
+short-summary: Cancel an export or import (Stop-AzSqlDatabaseActivity).
+long-summary: >
+    Cancel is cooperative and atomic: a cancelled export leaves no BACPAC, a cancelled import leaves
+    the target as it was. Prints the operation as `az sql db op list` would (state Cancelled, or
+    CancelInProgress while the worker stops). --elastic-pool is refused, as the cmdlet refuses it.
+examples:
+  - name: Cancel an operation without being asked to confirm.
+    text: az sql db bacpac cancel --operation-id 3fa85f64-5717-4562-b3fc-2c963f66afa6 --yes
+  - name: The arguments of `az sql db op cancel` and Stop-AzSqlDatabaseActivity, shaped as the cmdlet's result.
+    text: >-
+        az sql db bacpac cancel -g mygroup -s sqlite:///./data -d sales -n 3fa85f64-5717-4562-b3fc-2c963f66afa6
+        --yes --output-shape cmdlet
+  - name: What Stop-AzSqlDatabaseActivity -ElasticPoolName does (refused).
+    text: >-
+        az sql db bacpac cancel --operation-id 3fa85f64-5717-4562-b3fc-2c963f66afa6 --server sqlite:///./data
+        --database sales --elastic-pool pool1 --yes
 """

@@ -12,6 +12,11 @@ from azure.cli.core.commands.parameters import (
 from azext_bacpac._validators import (
     ADMIN_PASSWORD_ENV, AUTH_TYPES, DATABASE_EDITIONS, STORAGE_KEY_ENV, STORAGE_KEY_TYPES, parse_size)
 
+OUTPUT_SHAPES = ['az', 'cmdlet']
+_SHAPE_HELP = ('Shape of the result: `az` (camelCase, a superset of `az sql db export`\'s result) or '
+               '`cmdlet` (the Az PowerShell model of the matching cmdlet, property for property, as the '
+               'PowerShell bridge in scripts/powershell uses it).')
+
 
 def load_arguments(self, _):
     with self.argument_context('sql db bacpac') as c:
@@ -57,6 +62,72 @@ def load_arguments(self, _):
             c.argument('exclude_tables', options_list=['--exclude-tables'], nargs='+',
                        help='Leave out these tables (same pattern syntax as --tables); applied after '
                             '--tables.')
+
+        with self.argument_context(scope, arg_group='Network Isolation') as c:
+            c.argument('use_network_isolation', options_list=['--use-network-isolation'],
+                       arg_type=get_three_state_flag(),
+                       help='The cmdlets\' -UseNetworkIsolation. When true, give at least one of '
+                            '--storage-account-resource-id and --sql-server-resource-id; when false or '
+                            'absent, neither. Recorded on the operation: the local engine reaches storage '
+                            'and SQL from your own network, so no service-managed private endpoints or '
+                            'approvals are needed.')
+            c.argument('storage_account_resource_id', options_list=['--storage-account-resource-id'],
+                       help='Resource ID of the storage account for a private link '
+                            '(-StorageAccountResourceIdForPrivateLink). Validated and recorded.')
+            c.argument('sql_server_resource_id', options_list=['--sql-server-resource-id'],
+                       help='Resource ID of the SQL server for a private link '
+                            '(-SqlServerResourceIdForPrivateLink). Validated and recorded.')
+        with self.argument_context(scope) as c:
+            # Not `no_wait`: core would then discard the result, and we print the record on purpose.
+            c.argument('return_at_once', options_list=['--no-wait'], action='store_true',
+                       help='Return at once with the operation record (its name and operationStatusLink) '
+                            'instead of waiting. Unlike core az, which prints nothing with --no-wait, this '
+                            'prints the record so scripts can poll it with `show` or `wait`.')
+            c.argument('output_shape', options_list=['--output-shape'], arg_type=get_enum_type(OUTPUT_SHAPES),
+                       default='az', help=_SHAPE_HELP)
+
+    for scope in ('sql db bacpac show', 'sql db bacpac wait'):
+        with self.argument_context(scope) as c:
+            c.argument('operation_status_link', options_list=['--operation-status-link', '--link'],
+                       help='The operationStatusLink of an export or import (as printed by it; it ends '
+                            'with /<operation id>).')
+            c.argument('operation_id', options_list=['--operation-id'],
+                       help='The operation id (a GUID: the `name` of the export or import record).')
+
+    with self.argument_context('sql db bacpac show') as c:
+        c.argument('output_shape', options_list=['--output-shape'], arg_type=get_enum_type(OUTPUT_SHAPES),
+                   default='az', help=_SHAPE_HELP)
+
+    with self.argument_context('sql db bacpac wait') as c:
+        c.argument('timeout', options_list=['--timeout'], type=int, default=3600,
+                   help='Give up after this many seconds (exit code 1). Default: 3600.')
+        c.argument('interval', options_list=['--interval'], type=float, default=2.0,
+                   help='Seconds between polls of the operation record. Default: 2.')
+
+    with self.argument_context('sql db bacpac list') as c:
+        c.argument('server_name', options_list=['--server', '-s'],
+                   help='Only operations on this server (as given to export/import).')
+        c.argument('database_name', options_list=['--name', '-n', '--database', '-d'],
+                   help='Only operations on this database.')
+        c.argument('active_only', options_list=['--active-only'], action='store_true',
+                   help='Only operations still running (Pending, InProgress, CancelInProgress).')
+        c.argument('output_shape', options_list=['--output-shape'], arg_type=get_enum_type(OUTPUT_SHAPES),
+                   default='az', help=_SHAPE_HELP)
+
+    with self.argument_context('sql db bacpac cancel') as c:
+        c.argument('operation_id', options_list=['--operation-id', '--name', '-n'],
+                   help='The operation id (a GUID) of the export or import to cancel.')
+        c.argument('server_name', options_list=['--server', '-s'],
+                   help='Accepted for parity with Stop-AzSqlDatabaseActivity; when given it must match '
+                        'the operation\'s server.')
+        c.argument('database_name', options_list=['--database', '-d'],
+                   help='Accepted for parity with Stop-AzSqlDatabaseActivity; when given it must match '
+                        'the operation\'s database.')
+        c.argument('elastic_pool_name', options_list=['--elastic-pool'],
+                   help='Accepted for parity with Stop-AzSqlDatabaseActivity, which refuses it: cancelling '
+                        'elastic-pool activity is not supported.')
+        c.argument('output_shape', options_list=['--output-shape'], arg_type=get_enum_type(OUTPUT_SHAPES),
+                   default='az', help=_SHAPE_HELP)
 
     with self.argument_context('sql db bacpac export') as c:
         c.argument('overwrite', options_list=['--overwrite'], action='store_true',

@@ -50,7 +50,12 @@ def format_event(verb, event):
                 percent = min(100.0, 100.0 * done_value / total_value)
                 break
     if isinstance(percent, (int, float)):
-        parts.append('{:.0f}%'.format(percent))
+        filled = int(percent / 5)
+        parts.insert(1, '[{}{}] {:.2f} %'.format('#' * filled, '-' * (20 - filled), percent))
+    eta = event.get('eta')
+    if isinstance(eta, (int, float)):
+        minutes, seconds = divmod(int(eta), 60)
+        parts.append('ETA {}:{:02d}:{:02d}'.format(minutes // 60, minutes % 60, seconds))
     message = _get(event, 'message', 'phase')
     if message and len(parts) == 1:
         parts.append(str(message))

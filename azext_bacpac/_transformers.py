@@ -46,22 +46,42 @@ def transform_inspect_table(result):
 
 
 def transform_operation_table(result):
-    """Export/import record: Name (operation GUID), RequestType, Database, Status, Tables, Rows, Elapsed."""
-    if not isinstance(result, dict):
+    """Export/import/show record: Name (operation GUID), RequestType, Database, State, Status, Progress,
+    Rows, LastModified. Cmdlet-shaped results are already in the cmdlet's order and pass through."""
+    if not isinstance(result, dict) or 'name' not in result:
         return result
-    summary = result.get('summary') or {}
-    elapsed = summary.get('elapsedSeconds', summary.get('elapsed'))
-    if isinstance(elapsed, (int, float)):
-        elapsed = '{:.1f}s'.format(elapsed)
-    tables = summary.get('tables')
-    if isinstance(tables, (list, tuple)):
-        tables = len(tables)
+    progress = result.get('progress') or {}
     return OrderedDict([
         ('Name', result.get('name')),
         ('RequestType', result.get('requestType')),
         ('Database', result.get('databaseName')),
+        ('State', result.get('state')),
         ('Status', result.get('status')),
-        ('Tables', tables),
-        ('Rows', summary.get('rows')),
-        ('Elapsed', elapsed),
+        ('Progress', _percent(result.get('percentComplete'))),
+        ('Rows', progress.get('rows', (result.get('summary') or {}).get('rows'))),
+        ('LastModified', result.get('lastModifiedTime')),
     ])
+
+
+def transform_activity_table(result):
+    """list/cancel: one row per operation (Name, Operation, Server, Database, State, Progress, StartTime)."""
+    if not isinstance(result, list):
+        return result
+    rows = []
+    for entry in result:
+        if not isinstance(entry, dict) or 'name' not in entry:
+            return result
+        rows.append(OrderedDict([
+            ('Name', entry.get('name')),
+            ('Operation', entry.get('operation')),
+            ('Server', entry.get('serverName')),
+            ('Database', entry.get('databaseName')),
+            ('State', entry.get('state')),
+            ('Progress', _percent(entry.get('percentComplete'))),
+            ('StartTime', entry.get('startTime')),
+        ]))
+    return rows
+
+
+def _percent(value):
+    return '{:.2f} %'.format(value) if isinstance(value, (int, float)) else value

@@ -1,6 +1,7 @@
 """The command table: one group under core's `sql db`, overriding no core command."""
 
-from azext_bacpac._transformers import transform_inspect_table, transform_operation_table
+from azext_bacpac._transformers import (
+    transform_activity_table, transform_inspect_table, transform_operation_table)
 from azext_bacpac._validators import validate_export, validate_import, validate_inspect
 
 
@@ -12,3 +13,7 @@ def load_command_table(self, _):
                          table_transformer=transform_operation_table)
         g.custom_command('inspect', 'bacpac_inspect', validator=validate_inspect,
                          table_transformer=transform_inspect_table)
+        g.custom_command('show', 'bacpac_show', table_transformer=transform_operation_table)
+        g.custom_command('list', 'bacpac_list', table_transformer=transform_activity_table)
+        g.custom_command('wait', 'bacpac_wait')
+        g.custom_command('cancel', 'bacpac_cancel', confirmation=True, table_transformer=transform_activity_table)

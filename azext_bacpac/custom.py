@@ -1,81 +1,124 @@
-"""Entry points of `az sql db bacpac *`: take the validated arguments, hand them to the pipelines,
-shape the result. No bytes, no SQL and no storage code here (see design.md, "Layers")."""
+"""Entry points of `az sql db bacpac *`: take the validated arguments, hand them over, shape the result.
+
+Export and import are operations (operations/): a durable record and a detached worker. Without
+--no-wait the command follows the worker to its end; with it, the record comes back at once. No
+bytes, no SQL and no storage code here (see design.md, "Layers").
+"""
 
 from knack.log import get_logger
 
+from azext_bacpac import _operations as ops
 from azext_bacpac._errors import translated_errors
-from azext_bacpac._progress import ProgressLine
-from azext_bacpac._shapes import finished_operation, new_operation_id, now, redact_summary
+from azext_bacpac._shapes import redact_summary
 
 logger = get_logger(__name__)
 
 _EXPORT_HINTS = {'ConflictError': 'To replace the existing BACPAC, add --overwrite.'}
-_IMPORT_HINTS = {}     # the engine's message already says "import only into a new or empty database"
 
 
 def bacpac_export(cmd, server_name, database_name, storage_uri, resource_group_name=None,
                   administrator_login=None, administrator_login_password=None, authentication_type=None,
                   storage_key_type=None, storage_key=None, tables=None, exclude_tables=None,
-                  overwrite=False):
-    request = _Request(cmd, 'Export', server_name, database_name, storage_uri, resource_group_name,
-                       administrator_login, administrator_login_password, authentication_type,
-                       storage_key_type, storage_key)
-    return request.run(_EXPORT_HINTS, 'export_database', server_name, database_name, storage_uri,
-                       tables=tables, exclude_tables=exclude_tables, overwrite=overwrite)
+                  overwrite=False, use_network_isolation=None, storage_account_resource_id=None,
+                  sql_server_resource_id=None, return_at_once=False, output_shape='az'):
+    parameters = _request(administrator_login, authentication_type, storage_key_type, use_network_isolation,
+                          storage_account_resource_id, sql_server_resource_id,
+                          tables=tables, exclude_tables=exclude_tables, overwrite=overwrite)
+    return ops.submit(cmd, 'Export', server=server_name, database=database_name, storage_uri=storage_uri,
+                      resource_group=resource_group_name, parameters=parameters,
+                      secrets=_secrets(administrator_login_password, storage_key),
+                      no_wait=return_at_once, output_shape=output_shape, hints=_EXPORT_HINTS)
 
 
 def bacpac_import(cmd, server_name, database_name, storage_uri, resource_group_name=None,
                   administrator_login=None, administrator_login_password=None, authentication_type=None,
                   storage_key_type=None, storage_key=None, tables=None, exclude_tables=None,
-                  edition=None, service_objective=None, max_size_bytes=None):
-    # edition / service objective / max size: validated; not used by the embedded engine.
-    del edition, service_objective, max_size_bytes
-    request = _Request(cmd, 'Import', server_name, database_name, storage_uri, resource_group_name,
-                       administrator_login, administrator_login_password, authentication_type,
-                       storage_key_type, storage_key)
-    return request.run(_IMPORT_HINTS, 'import_package', storage_uri, server_name, database_name,
-                       tables=tables, exclude_tables=exclude_tables)
+                  edition=None, service_objective=None, max_size_bytes=None, use_network_isolation=None,
+                  storage_account_resource_id=None, sql_server_resource_id=None, return_at_once=False,
+                  output_shape='az'):
+    parameters = _request(administrator_login, authentication_type, storage_key_type, use_network_isolation,
+                          storage_account_resource_id, sql_server_resource_id,
+                          tables=tables, exclude_tables=exclude_tables, edition=edition,
+                          service_objective=service_objective, max_size_bytes=max_size_bytes)
+    return ops.submit(cmd, 'Import', server=server_name, database=database_name, storage_uri=storage_uri,
+                      resource_group=resource_group_name, parameters=parameters,
+                      secrets=_secrets(administrator_login_password, storage_key),
+                      no_wait=return_at_once, output_shape=output_shape)
+
+
+def bacpac_show(cmd, operation_status_link=None, operation_id=None, output_shape='az'):
+    operation_id = ops.operation_id_of(operation_status_link, operation_id)
+    return ops.shape(ops.get_record(ops.open_store(cmd), operation_id), output_shape, 'record')
+
+
+def bacpac_list(cmd, server_name=None, database_name=None, resource_group_name=None, active_only=False,
+                output_shape='az'):
+    del resource_group_name
+    from azext_bacpac.operations import runner
+    records = runner.list_operations(ops.open_store(cmd), server_name, database_name, active_only)
+    return [ops.shape(record, output_shape, 'activity') for record in records]
+
+
+def bacpac_wait(cmd, operation_status_link=None, operation_id=None, timeout=3600, interval=2.0):
+    from azure.cli.core.azclierror import UnclassifiedUserFault
+    operation_id = ops.operation_id_of(operation_status_link, operation_id)
+    store = ops.open_store(cmd)
+    record = ops.get_record(store, operation_id)
+    try:
+        final = ops.follow(cmd, store, operation_id, record.request_type, timeout=timeout, interval=interval)
+    except TimeoutError as timed_out:
+        current = timed_out.args[0]
+        raise UnclassifiedUserFault(
+            'Timed out after {} s: operation {} is still {} ({:.2f} %).'.format(
+                timeout, operation_id, current.state, current.percent),
+            'Wait longer with --timeout, or stop it with `az sql db bacpac cancel --operation-id {} --yes`.'
+            .format(operation_id)) from None
+    ops.raise_for_failure(final)
+
+
+def bacpac_cancel(cmd, operation_id, server_name=None, database_name=None, resource_group_name=None,
+                  elastic_pool_name=None, output_shape='az'):
+    del resource_group_name
+    from azure.cli.core.azclierror import ArgumentUsageError, InvalidArgumentValueError
+    from azext_bacpac.operations import runner
+    if elastic_pool_name:
+        # Stop-AzSqlDatabaseActivity's own words (NotSupportedException)
+        raise ArgumentUsageError('Azure Sql Database Elastic Pool name cannot be specified for this operation')
+    operation_id = ops.operation_id_of(None, operation_id)
+    store = ops.open_store(cmd)
+    record = ops.get_record(store, operation_id)
+    for given, actual, option in ((server_name, record.server, '--server'),
+                                  (database_name, record.database, '--database')):
+        if given is not None and given != actual:
+            raise InvalidArgumentValueError(
+                "Operation {} belongs to {} '{}', not '{}'.".format(operation_id, option, actual, given))
+    with translated_errors():
+        record = runner.cancel(store, operation_id)
+    return [ops.shape(record, output_shape, 'activity')]
 
 
 def bacpac_inspect(cmd, storage_uri, storage_key_type=None, storage_key=None, verify_checksum=True):
-    del cmd, storage_key_type
+    del cmd
     with translated_errors((storage_key,)):
         from azext_bacpac import pipelines
-        result = pipelines.inspect_package(storage_uri, verify_checksum=verify_checksum)
+        result = pipelines.inspect_package(storage_uri, verify_checksum=verify_checksum,
+                                           storage_key_type=storage_key_type, storage_key=storage_key)
     if ((result or {}).get('checksum') or {}).get('verified') is False:
         logger.warning('model.xml does not match the checksum in Origin.xml: the package was altered or '
                        'damaged, and import refuses it.')
     return redact_summary(result)
 
 
-class _Request:  # pylint: disable=too-few-public-methods
-    """One export or import run in this process: progress on stderr, errors as azclierror,
-    the finished operation shaped like a durable operation record."""
+def _request(admin_user, auth_type, storage_key_type, use_network_isolation, storage_account_resource_id,
+             sql_server_resource_id, **pipeline_arguments):
+    """Non-secret request parameters: what the worker passes on, and what the output shapes show."""
+    from azext_bacpac.storage.blob import validate_network_isolation
+    with translated_errors():
+        isolation = validate_network_isolation(use_network_isolation, storage_account_resource_id,
+                                               sql_server_resource_id)
+    return dict(pipeline_arguments, storage_key_type=storage_key_type, admin_user=admin_user,
+                auth_type=auth_type, network_isolation=isolation)
 
-    def __init__(self, cmd, request_type, server, database, storage_uri, resource_group,
-                 admin_user, admin_password, auth_type, storage_key_type, storage_key):
-        self.cmd = cmd
-        self.request_type = request_type
-        self.server, self.database, self.storage_uri = server, database, storage_uri
-        self.resource_group = resource_group
-        # Non-secret request parameters (shown by the cmdlet shapes); secrets are kept apart.
-        self.parameters = {'storage_key_type': storage_key_type, 'admin_user': admin_user,
-                           'auth_type': auth_type}
-        self.secrets = (admin_password, storage_key)
 
-    def run(self, hints, function_name, *args, **kwargs):
-        operation_id, queued = new_operation_id(), now()
-        progress = ProgressLine(self.cmd.cli_ctx, 'Exporting' if self.request_type == 'Export' else 'Importing')
-        try:
-            with translated_errors(self.secrets, hints):
-                from azext_bacpac import pipelines
-                function = getattr(pipelines, function_name)
-                summary = function(*args, progress=progress, cancel=None, **kwargs)
-        finally:
-            progress.close()
-        for warning in (summary or {}).get('warnings') or []:
-            logger.warning('%s', warning)
-        return finished_operation(
-            self.request_type, operation_id=operation_id, server=self.server, database=self.database,
-            storage_uri=self.storage_uri, queued=queued, started=queued, finished=now(), summary=summary,
-            resource_group=self.resource_group, parameters=self.parameters)
+def _secrets(admin_password, storage_key):
+    return {'admin_password': admin_password, 'storage_key': storage_key}

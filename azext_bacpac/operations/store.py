@@ -49,6 +49,7 @@ class OperationRecord:
     bytes_done: int = 0
     bytes_total: int = None
     error_message: str = None
+    error_type: str = None              # the error's class name (e.g. NotFoundError), for exit codes
     worker_pid: int = None
     heartbeat: float = None
     cancel_requested: int = 0
@@ -79,6 +80,10 @@ class OperationStore:
         os.makedirs(folder, mode=0o700, exist_ok=True)
         with self._connect() as connection:
             connection.executescript(_SCHEMA)
+            present = {row[1] for row in connection.execute("PRAGMA table_info(operations)")}
+            for name in _COLUMNS:
+                if name not in present:     # a store written by an older version of the extension
+                    connection.execute(f"ALTER TABLE operations ADD COLUMN {name}")
 
     @contextmanager
     def _connect(self):

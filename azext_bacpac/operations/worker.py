@@ -102,19 +102,56 @@ def run(store, operation_id, secrets):
         summary = _call(function, arguments)
         outcome = dict(state="Succeeded", percent=100.0, summary=_jsonable(summary))
     except CancelledError as error:
-        outcome = dict(state="Cancelled", error_message=str(error) or "The operation was cancelled by the user.")
-    except (BacpacError, ValueError) as error:
-        outcome = dict(state="Failed", error_message=_one_line(error))
+        outcome = dict(state="Cancelled", error_message=str(error) or "The operation was cancelled by the user.",
+                       error_type=error_type_of(error))
+    except (BacpacError, OSError) as error:
+        outcome = dict(state="Failed", error_message=_one_line(error), error_type=error_type_of(error))
     except Exception as error:     # anything else still ends the record honestly; the log has the trace
         if type(error).__module__.startswith("azext_bacpac.format"):
-            outcome = dict(state="Failed", error_message=_one_line(error))
+            outcome = dict(state="Failed", error_message=_one_line(error), error_type=error_type_of(error))
         else:
             logger.error("unexpected failure:\n%s", traceback.format_exc())
-            outcome = dict(state="Failed", error_message=f"internal error: {type(error).__name__}: {_one_line(error)}")
+            outcome = dict(state="Failed", error_type="InternalError",
+                           error_message=f"internal error: {type(error).__name__}: {_one_line(error)}")
     finally:
         stop.set()
+    outcome = redact(outcome, secret_strings(secrets))
     store.update(operation_id, finish_time=time.time(), heartbeat=time.time(), **outcome)
     return 0 if outcome["state"] == "Succeeded" else 1
+
+
+def secret_strings(secrets):
+    """Every secret value, and the query string of a storage URI (a SAS signature lives there)."""
+    values = set()
+    for value in secrets.values():
+        if isinstance(value, str) and value:
+            values.add(value)
+            if "?" in value and "://" in value:
+                values.add(value.split("?", 1)[1])
+    return sorted((v for v in values if len(v) >= 4), key=len, reverse=True)
+
+
+def redact(value, secrets):
+    """`value` (strings, lists and dicts within) with URL query strings and every secret removed."""
+    if isinstance(value, dict):
+        return {key: redact(item, secrets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [redact(item, secrets) for item in value]
+    if isinstance(value, str):
+        from .runner import strip_secrets_from_uri
+        value = strip_secrets_from_uri(value)
+        for secret in secrets:
+            value = value.replace(secret, "")
+    return value
+
+
+def error_type_of(error):
+    """'ClassName', or 'ClassName/CauseName' when it was raised while handling a format error
+    (the CLI maps e.g. a refused checksum to a file error rather than an argument error)."""
+    cause = error.__cause__ if error.__cause__ is not None else error.__context__
+    if cause is not None and type(cause).__module__.startswith("azext_bacpac.format"):
+        return f"{type(error).__name__}/{type(cause).__name__}"
+    return type(error).__name__
 
 
 def _one_line(error):

@@ -1,7 +1,7 @@
-"""Where packages live. Today: local files (plain paths and file:// URIs).
+"""Where packages live: local files (plain paths, file:// URIs) and Azure Blob Storage (https URLs).
 
-Azure Blob Storage comes in its own issue; until then its URIs are recognised and refused with
-UnsupportedError, so that users get a clear message rather than "file not found".
+Both kinds offer the same small interface (LocalFile / BlobFile): check_writable(overwrite),
+writer(overwrite) -> .file / .commit(), open_read(), size(), and a `uri` without secrets.
 """
 from .local import BLOB_UNSUPPORTED, AtomicFileWriter, LocalFile, resolve_path
 
@@ -12,6 +12,10 @@ def open_location(storage_uri, storage_key_type=None, storage_key=None):
     storage_key_type / storage_key are the blob credentials (--storage-key-type, --storage-key);
     local files need none and ignore them.
     """
+    from .blob import is_blob_uri
+    if is_blob_uri(storage_uri):
+        from .blob import BlobFile
+        return BlobFile(storage_uri, storage_key_type, storage_key)
     return LocalFile(storage_uri)
 
 

@@ -50,18 +50,28 @@ class FakePipelines(types.ModuleType):
         return {'server': server, 'database': database, 'storageUri': storage_uri, 'tables': 0, 'rows': 0,
                 'warnings': self.warnings, 'perTable': []}
 
-    def inspect_package(self, storage_uri, *, verify_checksum=True):
+    def inspect_package(self, storage_uri, *, verify_checksum=True, storage_key_type=None, storage_key=None):
         self._record('inspect', (storage_uri,), dict(verify_checksum=verify_checksum))
         return {'storageUri': storage_uri, 'tables': [{'name': '[dbo].[t]', 'rows': 2, 'dataBytes': 10,
                                                        'compressedBytes': 8, 'parts': 1}],
                 'totals': {'tables': 1, 'rows': 2, 'dataBytes': 10, 'compressedBytes': 8, 'parts': 1}}
 
 
+def run_worker_inline(store, operation_id, secrets):
+    """Stands in for the detached worker process: runs the same worker code in this process, so that
+    the fake pipelines (a module patched into this process) are what it calls."""
+    from azext_bacpac.operations import worker
+    worker.run(store, operation_id, secrets)
+    return os.getpid()
+
+
 @pytest.fixture
 def fake(monkeypatch):
+    from azext_bacpac.operations import runner
     fake = FakePipelines()
     monkeypatch.setitem(sys.modules, 'azext_bacpac.pipelines', fake)
     monkeypatch.setattr(azext_bacpac, 'pipelines', fake, raising=False)
+    monkeypatch.setattr(runner, '_spawn_worker', run_worker_inline)
     return fake
 
 
@@ -156,9 +166,9 @@ def test_inspect_table_output(az, fake):
 def test_export_table_output(az, fake):
     result = az('sql', 'db', 'bacpac', 'export', '-s', SERVER, '-n', 'shop', '--storage-uri', 'x', '-o', 'table')
     assert result.exit_code == 0, result
-    assert result.stdout.splitlines()[0].split() == ['Name', 'RequestType', 'Database', 'Status', 'Tables',
-                                                     'Rows', 'Elapsed']
-    assert result.stdout.splitlines()[2].split()[1:] == ['Export', 'shop', 'Completed', '1', '2', '0.0s']
+    assert result.stdout.splitlines()[0].split() == ['Name', 'RequestType', 'Database', 'State', 'Status',
+                                                     'Progress', 'Rows', 'LastModified']
+    assert result.stdout.splitlines()[2].split()[1:7] == ['Export', 'shop', 'Succeeded', 'Completed', '100.00', '%']
 
 
 def test_pipeline_warnings_are_az_warnings(az, fake):

@@ -6,19 +6,26 @@ import re
 import pytest
 import yaml
 
+OPERATION = {'--no-wait', '--output-shape', '--use-network-isolation', '--storage-account-resource-id',
+             '--sql-server-resource-id'}
 COMMANDS = {
     'export': {'--resource-group', '--server', '--name', '--admin-user', '--admin-password', '--auth-type',
                '--storage-uri', '--storage-key-type', '--storage-key', '--tables', '--exclude-tables',
-               '--overwrite'},
+               '--overwrite'} | OPERATION,
     'import': {'--resource-group', '--server', '--name', '--admin-user', '--admin-password', '--auth-type',
                '--storage-uri', '--storage-key-type', '--storage-key', '--tables', '--exclude-tables',
-               '--edition', '--service-objective', '--max-size'},
+               '--edition', '--service-objective', '--max-size'} | OPERATION,
     'inspect': {'--storage-uri', '--storage-key-type', '--storage-key', '--verify-checksum'},
+    'show': {'--operation-status-link', '--operation-id', '--output-shape'},
+    'list': {'--server', '--name', '--active-only', '--output-shape', '--resource-group'},
+    'wait': {'--operation-status-link', '--operation-id', '--timeout', '--interval'},
+    'cancel': {'--operation-id', '--server', '--database', '--elastic-pool', '--output-shape', '--yes',
+               '--resource-group'},
 }
 SHORT = {'--resource-group': '-g', '--server': '-s', '--name': '-n', '--admin-user': '-u',
          '--admin-password': '-p', '--auth-type': '-a'}
 REQUIRED = {'export': {'--server', '--name', '--storage-uri'}, 'import': {'--server', '--name', '--storage-uri'},
-            'inspect': {'--storage-uri'}}
+            'inspect': {'--storage-uri'}, 'show': set(), 'list': set(), 'wait': set(), 'cancel': {'--operation-id'}}
 
 
 def _arguments(name):

@@ -10,7 +10,7 @@ from azure.cli.core import azclierror as az
 from azext_bacpac import errors as dom
 from azext_bacpac._errors import scrub, to_azclierror, translated_errors
 from azext_bacpac._progress import ProgressLine, format_event
-from azext_bacpac._shapes import finished_operation, redact_summary, redact_uri
+from azext_bacpac._shapes import redact_summary, redact_uri
 from azext_bacpac._transformers import transform_inspect_table, transform_operation_table
 from azext_bacpac._validators import is_embedded, parse_size
 from azext_bacpac.format import errors as fmt
@@ -119,30 +119,31 @@ def test_inspect_table_columns_in_order():
 
 
 def test_operation_table_and_record_shape():
-    record = finished_operation('Export', operation_id='3fa85f64-5717-4562-b3fc-2c963f66afa6',
-                                server='sqlite:///data', database='shop',
-                                storage_uri='https://a.blob.core.windows.net/c/x.bacpac?sig=SECRET',
-                                queued=1.0e9, started=1.0e9, finished=1.0e9 + 5, resource_group='rg',
-                                summary={'tables': 1, 'rows': 7, 'bytes': 70, 'elapsedSeconds': 1.25,
-                                         'storageUri': 'https://a.blob.core.windows.net/c/x.bacpac?sig=SECRET'})
+    from azext_bacpac.operations.shapes import az_record
+    from azext_bacpac.operations.store import OperationRecord
+    record = az_record(OperationRecord(
+        id='3fa85f64-5717-4562-b3fc-2c963f66afa6', request_type='Export', server='sqlite:///data',
+        database='shop', storage_uri='https://a.blob.core.windows.net/c/x.bacpac', resource_group='rg',
+        state='Succeeded', percent=100.0, queued_time=1.0e9, start_time=1.0e9, finish_time=1.0e9 + 5,
+        rows_done=7, summary={'tables': 1, 'rows': 7, 'bytes': 70, 'elapsedSeconds': 1.25}))
     expected = {'blobUri', 'databaseName', 'errorMessage', 'id', 'lastModifiedTime', 'name',
                 'privateEndpointConnections', 'queuedTime', 'requestId', 'requestType', 'resourceGroup',
-                'serverName', 'status', 'type', 'state', 'percentComplete', 'summary'}
+                'serverName', 'status', 'type', 'state', 'percentComplete', 'summary', 'operationStatusLink'}
     assert expected <= set(record)
     assert record['status'] == 'Completed' and record['state'] == 'Succeeded' and record['percentComplete'] == 100
     assert record['requestType'] == 'Export' and record['name'] == record['requestId']
     assert record['id'].endswith('/' + record['name']) and not record['id'].startswith('/subscriptions')
     assert record['privateEndpointConnections'] == [] and record['errorMessage'] is None
-    assert 'SECRET' not in repr(record)
     row = transform_operation_table(record)
-    assert list(row) == ['Name', 'RequestType', 'Database', 'Status', 'Tables', 'Rows', 'Elapsed']
-    assert row['Tables'] == 1 and row['Rows'] == 7 and row['Elapsed'] == '1.2s'
+    assert list(row) == ['Name', 'RequestType', 'Database', 'State', 'Status', 'Progress', 'Rows', 'LastModified']
+    assert row['Progress'] == '100.00 %' and row['Rows'] == 7 and row['State'] == 'Succeeded'
 
 
 def test_progress_text():
     text = format_event('Exporting', {'table': '[dbo].[T]', 'tablesDone': 1, 'tablesTotal': 4, 'rows': 12345,
                                       'bytes': 2048, 'bytesTotal': 4096})
-    assert text == 'Exporting: 1/4 tables, 12,345 rows, 2.0 KB, [dbo].[T], 50%'
+    assert text == 'Exporting: [##########----------] 50.00 %, 1/4 tables, 12,345 rows, 2.0 KB, [dbo].[T]'
+    assert format_event('Exporting', {'percent': 45, 'eta': 83}).endswith('45.00 %, ETA 0:01:23')
     assert format_event('Importing', {}) == 'Importing...'
 
 

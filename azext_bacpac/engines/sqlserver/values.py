@@ -139,28 +139,28 @@ def _fetched_date(value):
     return datetime.date.fromisoformat(_text(value)[:10])
 
 
-def export_mapper(sql_types, encrypted):
+def export_mapper(sql_types, encrypted, text_temporals=False):
     """A row mapper (fetched row -> codec row) for columns of these types, or None when rows pass as they are.
 
-    sql_types: the resolved SqlType of each selected column; encrypted: parallel booleans.
+    sql_types: the resolved SqlType of each selected column; encrypted: parallel booleans (ciphertext comes
+    as bytes and passes as it is). text_temporals: the driver may answer dates and times as text (not
+    Microsoft's driver), so parse them.
     """
     outputs = []
     for index, (sql_type, is_encrypted) in enumerate(zip(sql_types, encrypted)):
         name = sql_type.name
         if is_encrypted:
-            outputs.append((bytes, index))
+            outputs.append(index)
         elif name == "sql_variant":
             outputs.append((variant_from_fetched, index))
-        elif name == "time":
+        elif text_temporals and name == "time":
             outputs.append((_fetched_time, index))
-        elif name in ("datetime2", "datetimeoffset", "datetime", "smalldatetime"):
+        elif text_temporals and name in ("datetime2", "datetimeoffset", "datetime", "smalldatetime"):
             outputs.append((_fetched_datetime, index))
-        elif name == "date":
+        elif text_temporals and name == "date":
             outputs.append((_fetched_date, index))
         else:
             outputs.append(index)
-    if all(isinstance(o, int) or o[0] is not bytes and o[0] is not variant_from_fetched and False for o in outputs):
-        return None
     return compile_row_mapper(len(outputs), outputs)
 
 

@@ -1,0 +1,144 @@
+"""The CLI side of operations: submit, follow with a progress bar, shape, and fail with the right code.
+
+custom.py stays thin: it hands requests here; this module talks to operations/ (records, worker,
+wait, cancel) and turns records into output shapes or azclierrors.
+"""
+
+import builtins
+import time
+
+from knack.log import get_logger
+
+from azext_bacpac._errors import scrub, to_azclierror
+from azext_bacpac._progress import ProgressLine
+
+logger = get_logger(__name__)
+
+SHAPES = ['az', 'cmdlet']
+
+
+def open_store(cmd):
+    from azext_bacpac.operations.store import OperationStore, default_store_path
+    return OperationStore(default_store_path(cmd.cli_ctx.config.config_dir))
+
+
+def operation_id_of(operation_status_link=None, operation_id=None):
+    """The GUID from --operation-status-link or --operation-id (exactly one of them)."""
+    from azure.cli.core.azclierror import MutuallyExclusiveArgumentError, RequiredArgumentMissingError
+    from azext_bacpac.operations.link import operation_id_from_link, parse_operation_id
+    from azext_bacpac._errors import translated_errors
+    if operation_status_link and operation_id:
+        raise MutuallyExclusiveArgumentError('Give --operation-status-link or --operation-id, not both.')
+    if not operation_status_link and not operation_id:
+        raise RequiredArgumentMissingError('Give --operation-status-link or --operation-id.',
+                                           'List operations with `az sql db bacpac list`.')
+    with translated_errors():
+        if operation_status_link:
+            return operation_id_from_link(operation_status_link)
+        return parse_operation_id(operation_id)
+
+
+def get_record(store, operation_id):
+    from azext_bacpac._errors import translated_errors
+    from azext_bacpac.operations import runner
+    with translated_errors():
+        return runner.get(store, operation_id)
+
+
+def shape(record, output_shape, kind):
+    """kind: 'submitted' (export/import with --no-wait), 'record' (export/import done, show), 'activity'."""
+    from azext_bacpac.operations import shapes
+    if output_shape == 'cmdlet':
+        if kind == 'submitted':
+            return shapes.cmdlet_base(record, submitted=True)
+        if kind == 'record':
+            return shapes.cmdlet_status(record)
+        return shapes.cmdlet_activity(record)
+    if kind == 'activity':
+        return shapes.az_activity(record)
+    return shapes.az_record(record)
+
+
+def submit(cmd, request_type, *, server, database, storage_uri, resource_group, parameters, secrets,
+           no_wait, output_shape, hints=None):
+    """Start the operation's worker; with no_wait return the record at once, else follow it to its end."""
+    from azext_bacpac._errors import translated_errors
+    from azext_bacpac.operations import runner
+    store = open_store(cmd)
+    secret_values = [v for v in secrets.values() if v]
+    with translated_errors(secret_values):
+        record = runner.submit(store, request_type, server, database, storage_uri, parameters=parameters,
+                               secrets={k: v for k, v in secrets.items() if v is not None},
+                               resource_group=resource_group)
+    if no_wait:
+        return shape(record, output_shape, 'submitted')
+    final = follow(cmd, store, record.id, request_type)
+    raise_for_failure(final, secret_values, hints)
+    for warning in (final.summary or {}).get('warnings') or []:
+        logger.warning('%s', warning)
+    if output_shape == 'cmdlet':
+        from azext_bacpac.operations import shapes
+        return shapes.cmdlet_base(final, submitted=False)
+    return shape(final, output_shape, 'record')
+
+
+def follow(cmd, store, operation_id, verb, timeout=None, interval=0.25):
+    """Wait for the end of an operation with a progress bar on stderr. Ctrl-C stops waiting only."""
+    from azure.cli.core.azclierror import ManualInterrupt
+    from azext_bacpac.operations import runner
+    progress = ProgressLine(cmd.cli_ctx, {'Export': 'Exporting', 'Import': 'Importing'}.get(verb, verb))
+    started = time.monotonic()
+
+    def draw(record):
+        progress(progress_event(record, time.monotonic() - started))
+
+    try:
+        return runner.wait(store, operation_id, timeout=timeout, interval=interval, on_update=draw)
+    except KeyboardInterrupt:
+        raise ManualInterrupt(
+            'Stopped waiting; operation {} goes on in the background.'.format(operation_id),
+            'Follow it with `az sql db bacpac wait --operation-id {0}`, or stop it with '
+            '`az sql db bacpac cancel --operation-id {0} --yes`.'.format(operation_id)) from None
+    finally:
+        progress.close()
+
+
+def progress_event(record, elapsed):
+    eta = None
+    if record.state == 'InProgress' and record.percent and record.percent > 0.5:
+        eta = elapsed * (100.0 - record.percent) / record.percent
+    return {'table': record.current_table, 'tablesDone': record.tables_done, 'tablesTotal': record.tables_total,
+            'rows': record.rows_done, 'bytes': record.bytes_done,
+            'percent': record.percent if record.state != 'Pending' else None,
+            'eta': eta, 'message': 'Pending' if record.state == 'Pending' else None}
+
+
+def raise_for_failure(record, secrets=(), hints=None):
+    """Raise the azclierror of a Failed or Cancelled record (its original error class decides the code)."""
+    if record.state == 'Succeeded':
+        return
+    error = _domain_error(record)
+    mapped = to_azclierror(error, secrets, hints)
+    if mapped is None:
+        from azure.cli.core.azclierror import CLIInternalError
+        mapped = CLIInternalError(scrub(record.error_message or record.state, secrets))
+    raise mapped
+
+
+def _domain_error(record):
+    from azext_bacpac import errors
+    from azext_bacpac.format import errors as format_errors
+    message = record.error_message or 'The operation ended {}.'.format(record.state)
+    if record.state == 'Cancelled':
+        return errors.CancelledError(message)
+    name, _, cause = (record.error_type or '').partition('/')
+    cls = getattr(errors, name, None) or getattr(format_errors, name, None)
+    if cls is None and isinstance(getattr(builtins, name, None), type) and issubclass(getattr(builtins, name), OSError):
+        cls = getattr(builtins, name)
+    if not (isinstance(cls, type) and issubclass(cls, Exception)):
+        return RuntimeError(message)
+    error = cls(message)
+    cause_cls = getattr(format_errors, cause, None) if cause else None
+    if cause_cls is not None:
+        error.__context__ = cause_cls('')
+    return error

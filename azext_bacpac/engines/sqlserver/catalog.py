@@ -1,0 +1,588 @@
+"""Reading a SQL Server / Azure SQL database's catalog into the format model (what model.xml says).
+
+Each query is named by a leading comment (`/* bacpac:columns */`): the name shows in server traces
+and lets the test double answer it. Results are read by column name (cursor.description), so the
+queries survive catalog columns that older servers lack or newer ones add.
+
+What is read: schemas, alias types, sequences, tables (columns with identity, computed, sparse,
+ROWGUIDCOL, collation and Always Encrypted settings), primary keys, unique constraints, indexes,
+foreign keys, defaults, checks, views / procedures / functions / DML triggers (their stored
+text), users, roles, role memberships, database permissions, column master keys and column
+encryption keys (with their encrypted values). What is not (yet) is listed in the export's warnings.
+"""
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+
+from ...format.model import (CheckConstraint, Column, ColumnEncryptionKey, ColumnEncryptionKeyValue,
+                             ColumnMasterKey, DatabaseOptions, DefaultConstraint, ForeignKey, Index,
+                             KeyConstraint, Model, Module, Permission, Ref, Role, RoleMembership, Schema, Table,
+                             User, add_property, add_relationship, new_element, quote, type_specifier_element)
+from ...format.sqltypes import SqlType
+from .tsql import split_module
+
+Q = {}
+
+
+def _query(name, sql):
+    Q[name] = f"/* bacpac:{name} */ " + " ".join(sql.split())
+    return Q[name]
+
+
+_query("facts", """
+SELECT DB_NAME() AS database_name, @@VERSION AS version_text,
+       CONVERT(nvarchar(128), SERVERPROPERTY('ProductVersion')) AS product_version,
+       CONVERT(int, SERVERPROPERTY('EngineEdition')) AS engine_edition,
+       CONVERT(nvarchar(128), SERVERPROPERTY('Edition')) AS edition,
+       d.collation_name, d.compatibility_level, d.snapshot_isolation_state, d.is_read_committed_snapshot_on,
+       d.is_ansi_null_default_on, d.is_ansi_nulls_on, d.is_ansi_padding_on, d.is_ansi_warnings_on,
+       d.is_arithabort_on, d.is_concat_null_yields_null_on, d.is_quoted_identifier_on,
+       d.is_local_cursor_default, d.is_auto_close_on, d.recovery_model,
+       CONVERT(int, COLLATIONPROPERTY(d.collation_name, 'LCID')) AS collation_lcid,
+       (SELECT SUM(CONVERT(bigint, f.size)) * 8 FROM sys.database_files AS f) AS size_kb,
+       USER_NAME() AS user_name
+FROM sys.databases AS d
+WHERE d.database_id = DB_ID()""")
+
+_query("schemas", """
+SELECT s.name, p.name AS owner
+FROM sys.schemas AS s JOIN sys.database_principals AS p ON p.principal_id = s.principal_id
+WHERE s.schema_id BETWEEN 5 AND 16383
+ORDER BY s.name""")
+
+_query("types", """
+SELECT SCHEMA_NAME(t.schema_id) AS schema_name, t.name, TYPE_NAME(t.system_type_id) AS base_type,
+       t.max_length, t.precision, t.scale, t.is_nullable
+FROM sys.types AS t
+WHERE t.is_user_defined = 1 AND t.is_table_type = 0 AND t.is_assembly_type = 0
+ORDER BY schema_name, t.name""")
+
+_query("sequences", """
+SELECT SCHEMA_NAME(s.schema_id) AS schema_name, s.name, TYPE_NAME(s.user_type_id) AS type_name,
+       s.precision, s.scale, CONVERT(nvarchar(40), s.start_value) AS start_value,
+       CONVERT(nvarchar(40), s.increment) AS increment, s.is_cycling
+FROM sys.sequences AS s
+ORDER BY schema_name, s.name""")
+
+_query("tables", """
+SELECT t.object_id, SCHEMA_NAME(t.schema_id) AS schema_name, t.name, t.uses_ansi_nulls,
+       t.is_memory_optimized, t.temporal_type, t.is_external
+FROM sys.tables AS t
+WHERE t.is_ms_shipped = 0
+ORDER BY schema_name, t.name""")
+
+_query("columns", """
+SELECT c.object_id, c.column_id, c.name, t.name AS type_name, SCHEMA_NAME(t.schema_id) AS type_schema,
+       t.is_user_defined, t.is_assembly_type, TYPE_NAME(c.system_type_id) AS system_type_name,
+       c.max_length, c.precision, c.scale, c.collation_name, c.is_nullable, c.is_identity,
+       CONVERT(nvarchar(40), ic.seed_value) AS seed_value, CONVERT(nvarchar(40), ic.increment_value) AS increment_value,
+       c.is_computed, cc.definition AS computed_definition, cc.is_persisted, c.is_rowguidcol, c.is_sparse,
+       c.encryption_type, c.encryption_algorithm_name, c.column_encryption_key_id, k.name AS column_encryption_key
+FROM sys.columns AS c
+JOIN sys.tables AS tb ON tb.object_id = c.object_id
+JOIN sys.types AS t ON t.user_type_id = c.user_type_id
+LEFT JOIN sys.identity_columns AS ic ON ic.object_id = c.object_id AND ic.column_id = c.column_id
+LEFT JOIN sys.computed_columns AS cc ON cc.object_id = c.object_id AND cc.column_id = c.column_id
+LEFT JOIN sys.column_encryption_keys AS k ON k.column_encryption_key_id = c.column_encryption_key_id
+WHERE tb.is_ms_shipped = 0
+ORDER BY c.object_id, c.column_id""")
+
+_query("indexes", """
+SELECT i.object_id, i.index_id, i.name, i.type, i.is_unique, i.is_primary_key, i.is_unique_constraint,
+       i.has_filter, i.filter_definition, i.is_disabled, k.is_system_named
+FROM sys.indexes AS i
+JOIN sys.tables AS t ON t.object_id = i.object_id
+LEFT JOIN sys.key_constraints AS k ON k.parent_object_id = i.object_id AND k.unique_index_id = i.index_id
+WHERE t.is_ms_shipped = 0 AND i.type > 0 AND i.is_hypothetical = 0
+ORDER BY i.object_id, i.index_id""")
+
+_query("index_columns", """
+SELECT ic.object_id, ic.index_id, ic.key_ordinal, ic.index_column_id, c.name, ic.is_descending_key,
+       ic.is_included_column
+FROM sys.index_columns AS ic
+JOIN sys.columns AS c ON c.object_id = ic.object_id AND c.column_id = ic.column_id
+JOIN sys.tables AS t ON t.object_id = ic.object_id
+WHERE t.is_ms_shipped = 0
+ORDER BY ic.object_id, ic.index_id, ic.key_ordinal, ic.index_column_id""")
+
+_query("foreign_keys", """
+SELECT fk.object_id, fk.name, fk.is_system_named, fk.parent_object_id, fk.referenced_object_id,
+       fk.delete_referential_action, fk.update_referential_action, fk.is_disabled, fk.is_not_trusted
+FROM sys.foreign_keys AS fk
+JOIN sys.tables AS t ON t.object_id = fk.parent_object_id
+WHERE t.is_ms_shipped = 0
+ORDER BY fk.parent_object_id, fk.name""")
+
+_query("foreign_key_columns", """
+SELECT fkc.constraint_object_id, fkc.constraint_column_id, pc.name AS column_name, rc.name AS referenced_column
+FROM sys.foreign_key_columns AS fkc
+JOIN sys.columns AS pc ON pc.object_id = fkc.parent_object_id AND pc.column_id = fkc.parent_column_id
+JOIN sys.columns AS rc ON rc.object_id = fkc.referenced_object_id AND rc.column_id = fkc.referenced_column_id
+ORDER BY fkc.constraint_object_id, fkc.constraint_column_id""")
+
+_query("defaults", """
+SELECT dc.parent_object_id, dc.name, dc.is_system_named, c.name AS column_name, dc.definition
+FROM sys.default_constraints AS dc
+JOIN sys.columns AS c ON c.object_id = dc.parent_object_id AND c.column_id = dc.parent_column_id
+JOIN sys.tables AS t ON t.object_id = dc.parent_object_id
+WHERE t.is_ms_shipped = 0
+ORDER BY dc.parent_object_id, dc.name""")
+
+_query("checks", """
+SELECT cc.parent_object_id, cc.name, cc.is_system_named, cc.definition, cc.is_disabled
+FROM sys.check_constraints AS cc
+JOIN sys.tables AS t ON t.object_id = cc.parent_object_id
+WHERE t.is_ms_shipped = 0
+ORDER BY cc.parent_object_id, cc.name""")
+
+_query("modules", """
+SELECT o.object_id, SCHEMA_NAME(o.schema_id) AS schema_name, o.name, o.type, m.definition,
+       OBJECT_SCHEMA_NAME(o.parent_object_id) AS parent_schema, OBJECT_NAME(o.parent_object_id) AS parent_name
+FROM sys.sql_modules AS m
+JOIN sys.objects AS o ON o.object_id = m.object_id
+WHERE o.is_ms_shipped = 0 AND o.type IN ('V', 'P', 'FN', 'IF', 'TF', 'TR')
+ORDER BY o.create_date, o.object_id""")
+
+_query("principals", """
+SELECT p.principal_id, p.name, p.type, p.default_schema_name, p.authentication_type,
+       SUSER_SNAME(p.sid) AS login_name, o.name AS owner
+FROM sys.database_principals AS p
+LEFT JOIN sys.database_principals AS o ON o.principal_id = p.owning_principal_id
+WHERE p.principal_id > 4 AND p.is_fixed_role = 0 AND p.name <> N'public'
+ORDER BY p.principal_id""")
+
+_query("role_members", """
+SELECT r.name AS role_name, r.is_fixed_role, m.name AS member_name
+FROM sys.database_role_members AS rm
+JOIN sys.database_principals AS r ON r.principal_id = rm.role_principal_id
+JOIN sys.database_principals AS m ON m.principal_id = rm.member_principal_id
+WHERE m.name <> N'dbo'
+ORDER BY r.name, m.name""")
+
+_query("permissions", """
+SELECT p.class, p.permission_name, p.state, g.name AS grantee, g.principal_id AS grantee_id,
+       OBJECT_SCHEMA_NAME(p.major_id) AS object_schema, OBJECT_NAME(p.major_id) AS object_name
+FROM sys.database_permissions AS p
+JOIN sys.database_principals AS g ON g.principal_id = p.grantee_principal_id
+WHERE p.class IN (0, 1, 3) AND g.name <> N'dbo' AND NOT (p.class = 0 AND p.permission_name = N'CONNECT')
+ORDER BY p.class, g.name, p.permission_name""")
+
+_query("column_master_keys", """
+SELECT k.* FROM sys.column_master_keys AS k ORDER BY k.name""")
+
+_query("column_encryption_keys", """
+SELECT k.column_encryption_key_id, k.name, v.column_master_key_id, m.name AS column_master_key, v.encrypted_value,
+       v.encryption_algorithm_name
+FROM sys.column_encryption_keys AS k
+LEFT JOIN sys.column_encryption_key_values AS v ON v.column_encryption_key_id = k.column_encryption_key_id
+LEFT JOIN sys.column_master_keys AS m ON m.column_master_key_id = v.column_master_key_id
+ORDER BY k.name, m.name""")
+
+_query("other_objects", """
+SELECT o.type_desc, COUNT(*) AS object_count
+FROM sys.objects AS o
+WHERE o.is_ms_shipped = 0 AND o.type IN ('SN', 'TT', 'PC', 'FS', 'FT', 'TA', 'AF', 'X', 'SQ')
+GROUP BY o.type_desc
+ORDER BY o.type_desc""")
+
+ENGINE_AZURE_SQL_DATABASE = 5
+ENGINE_MANAGED_INSTANCE = 8
+ENCRYPTION_TYPES = {1: "Deterministic", 2: "Randomized"}
+# DacFx's numeric permission codes: only those seen in real packages (bacpac-format.md §2.3).
+PERMISSION_CODES = {"VIEW ANY COLUMN MASTER KEY DEFINITION": "1107", "VIEW ANY COLUMN ENCRYPTION KEY DEFINITION": "1108"}
+MODULE_ELEMENTS = {"V": "SqlView", "P": "SqlProcedure", "FN": "SqlScalarFunction",
+                   "IF": "SqlInlineTableValuedFunction", "TF": "SqlMultiStatementTableValuedFunction",
+                   "TR": "SqlDmlTrigger"}
+CLR_SYSTEM_TYPES = {"geography", "geometry", "hierarchyid"}
+
+
+@dataclass
+class TableBinding:
+    """How one model table is read: its select list (CLR types cast to varbinary) and types."""
+    table: Table
+    object_id: int
+    select: list                  # SQL expressions, in stored-column order
+    types: list                   # resolved SqlType per stored column
+    encrypted: list               # bool per stored column
+
+
+@dataclass
+class Catalog:
+    model: Model
+    facts: dict
+    bindings: dict                # full name -> TableBinding, model order
+    warnings: list = field(default_factory=list)
+    encrypted_columns: list = field(default_factory=list)   # [schema].[table].[column] names
+    invisible_keys: list = field(default_factory=list)      # encrypted columns whose CEK is not visible
+    invisible_master_keys: list = field(default_factory=list)   # CEKs whose CMK is not visible
+
+    @property
+    def has_always_encrypted(self):
+        return bool(self.encrypted_columns or self.model.column_master_keys or self.model.column_encryption_keys)
+
+
+def dsp_name(facts):
+    edition = facts.get("engine_edition")
+    if edition == ENGINE_AZURE_SQL_DATABASE:
+        return "Microsoft.Data.Tools.Schema.Sql.SqlAzureV12DatabaseSchemaProvider"
+    try:
+        major = int(str(facts.get("product_version") or "16").split(".")[0])
+    except ValueError:
+        major = 16
+    major = min(max(major, 10), 17)
+    return f"Microsoft.Data.Tools.Schema.Sql.Sql{major}0DatabaseSchemaProvider"
+
+
+def model_attributes(facts):
+    collation = facts.get("collation_name") or "SQL_Latin1_General_CP1_CI_AS"
+    return {"FileFormatVersion": "1.2", "SchemaVersion": "2.9", "DspName": dsp_name(facts),
+            "CollationLcid": str(facts.get("collation_lcid") or 1033),
+            "CollationCaseSensitive": "True" if "_CS" in collation.upper() else "False"}
+
+
+def database_options(facts):
+    def flag(name):
+        return "True" if facts.get(name) else "False"
+    options = {"Collation": facts.get("collation_name") or "SQL_Latin1_General_CP1_CI_AS",
+               "IsAnsiNullDefaultOn": flag("is_ansi_null_default_on"), "IsAnsiNullsOn": flag("is_ansi_nulls_on"),
+               "IsAnsiPaddingOn": flag("is_ansi_padding_on"), "IsAnsiWarningsOn": flag("is_ansi_warnings_on"),
+               "IsArithAbortOn": flag("is_arithabort_on"),
+               "IsConcatNullYieldsNullOn": flag("is_concat_null_yields_null_on"),
+               "IsQuotedIdentifierOn": flag("is_quoted_identifier_on"),
+               "IsReadCommittedSnapshot": flag("is_read_committed_snapshot_on")}
+    if facts.get("compatibility_level"):
+        options["CompatibilityMode"] = str(facts["compatibility_level"])
+    return DatabaseOptions(options)
+
+
+def column_type(row):
+    """(SqlType, alias type reference or None) of a sys.columns / sys.types row."""
+    user_defined = bool(row.get("is_user_defined")) and not row.get("is_assembly_type")
+    name = (row.get("system_type_name") if user_defined else row.get("type_name")) or "sql_variant"
+    return sql_type_of(name, row.get("max_length"), row.get("precision"), row.get("scale")), \
+        (quote(row["type_schema"], row["type_name"]) if user_defined else None)
+
+
+def sql_type_of(name, max_length, precision, scale):
+    name = name.lower()
+    if name == "timestamp":
+        name = "rowversion"
+    is_max = max_length == -1
+    if name in ("nchar", "nvarchar"):
+        return SqlType(name, None if is_max else (max_length or 2) // 2, is_max=is_max)
+    if name in ("char", "varchar", "binary", "varbinary"):
+        return SqlType(name, None if is_max else max_length, is_max=is_max)
+    if name in ("decimal", "numeric"):
+        return SqlType(name, precision=precision, scale=scale or None)
+    if name in ("time", "datetime2", "datetimeoffset"):
+        return SqlType(name, scale=scale or None)
+    if name == "float":
+        return SqlType("float", precision=53) if (precision or 53) > 24 else SqlType("real")
+    return SqlType(name)
+
+
+class CatalogReader:
+    """Runs the catalog queries through `query(name) -> [dict]` and builds the model."""
+
+    def __init__(self, query):
+        self.query = query
+        self.warnings = []
+        self.invisible_master_keys = []     # CEKs whose CMK is not visible (no VIEW ANY COLUMN MASTER KEY DEFINITION)
+        self._disambiguator = 2
+        self._collation = None
+
+    def _next(self):
+        self._disambiguator += 1
+        return str(self._disambiguator)
+
+    def read(self):
+        facts = (self.query("facts") or [{}])[0]
+        self._collation = facts.get("collation_name")
+        model = Model(model_attributes(facts))
+        model.add(database_options(facts))
+        for row in self.query("schemas"):
+            model.add(Schema(row["name"], quote(row["owner"] or "dbo")))
+        self._security(model)
+        master_keys, encryption_keys = self._keys(model)
+        for row in self.query("types"):
+            model.add(self._alias_type(row))
+        for row in self.query("sequences"):
+            model.add(self._sequence(row))
+        tables, bindings, encrypted, invisible = self._tables(model)
+        names = {oid: t.full_name for oid, t in tables.items()}
+        del master_keys, encryption_keys
+        self._constraints(model, tables, names)
+        self._modules(model)
+        self._other_objects()
+        catalog = Catalog(model, facts, bindings, self.warnings, encrypted, invisible, self.invisible_master_keys)
+        return catalog
+
+    # -- security ------------------------------------------------------------------------------
+    def _security(self, model):
+        roles = set()
+        for row in self.query("principals"):
+            kind = (row.get("type") or "").strip()
+            if kind == "R":
+                roles.add(row["name"])
+                model.add(Role(row["name"], quote(row.get("owner") or "dbo")))
+            elif kind in ("S", "U", "G", "E", "X"):
+                login = row.get("login_name")
+                auth = row.get("authentication_type")
+                model.add(User(row["name"], quote(login) if login and auth == 1 else None,
+                               quote(row["default_schema_name"]) if row.get("default_schema_name") else None,
+                               str(auth) if auth is not None else None))
+            else:
+                self.warnings.append(f"user [{row['name']}] (mapped to a certificate or key) is not exported")
+        for row in self.query("role_members"):
+            model.add(RoleMembership(quote(row["role_name"]), quote(row["member_name"]),
+                                     bool(row.get("is_fixed_role"))))
+        skipped = []
+        for row in self.query("permissions"):
+            state = (row.get("state") or "G").strip()
+            action = {"G": "Grant", "W": "GrantWithGrantOption", "D": "Deny"}.get(state)
+            code = PERMISSION_CODES.get(row["permission_name"])
+            if row.get("class") == 0 and code and action:
+                words = "".join(w.capitalize() for w in row["permission_name"].split())
+                model.add(Permission(f"[{action}.{words}.Database].{quote(row['grantee'])}.[dbo]", code,
+                                     quote(row["grantee"]), None, row["grantee"] == "public"))
+            else:
+                target = f" ON {quote(row['object_schema'], row['object_name'])}" if row.get("object_name") else ""
+                skipped.append(f"{action or state} {row['permission_name']}{target} TO {quote(row['grantee'])}")
+        if skipped:
+            shown = "; ".join(skipped[:10]) + (f"; and {len(skipped) - 10} more" if len(skipped) > 10 else "")
+            self.warnings.append(f"{len(skipped)} permission statement(s) are not exported (re-grant them after "
+                                 f"import): {shown}")
+
+    # -- Always Encrypted keys -----------------------------------------------------------------
+    def _keys(self, model):
+        masters = {}
+        for row in self.query("column_master_keys"):
+            signature = row.get("signature")
+            masters[row["name"]] = ColumnMasterKey(
+                row["name"], row.get("key_store_provider_name"), row.get("key_path"),
+                bool(row.get("allow_enclave_computations")), hex_literal(signature) if signature else None)
+        keys = {}
+        for row in self.query("column_encryption_keys"):
+            key = keys.setdefault(row["name"], ColumnEncryptionKey(row["name"]))
+            if row.get("column_master_key") is None and row.get("column_master_key_id") is not None:
+                self.invisible_master_keys.append(quote(row["name"]))
+            if row.get("column_master_key") is not None:
+                key.values.append(ColumnEncryptionKeyValue(quote(row["column_master_key"]),
+                                                           hex_literal(row.get("encrypted_value") or b""),
+                                                           row.get("encryption_algorithm_name") or "RSA_OAEP"))
+        for key in masters.values():
+            model.add(key)
+        for key in keys.values():
+            model.add(key)
+        return masters, keys
+
+    # -- types and sequences -------------------------------------------------------------------
+    def _alias_type(self, row):
+        base = sql_type_of(row["base_type"], row.get("max_length"), row.get("precision"), row.get("scale"))
+        element = new_element("SqlUserDefinedDataType", quote(row["schema_name"], row["name"]))
+        add_property(element, "IsNullable", None if row.get("is_nullable", True) else False)
+        add_property(element, "Length", base.length)
+        add_property(element, "Precision", base.precision if base.name in ("decimal", "numeric") else None)
+        if base.scale:
+            add_property(element, "Scale", base.scale)
+        add_property(element, "IsMax", True if base.is_max else None)
+        add_relationship(element, "Schema", [Ref(quote(row["schema_name"]), row["schema_name"] == "dbo")])
+        add_relationship(element, "Type", [Ref(quote(base.name), builtin=True)])
+        return element
+
+    def _sequence(self, row):
+        element = new_element("SqlSequence", quote(row["schema_name"], row["name"]))
+        add_property(element, "Increment", row.get("increment"))
+        add_property(element, "StartValue", row.get("start_value"))
+        add_property(element, "IsCycling", True if row.get("is_cycling") else None)
+        add_relationship(element, "Schema", [Ref(quote(row["schema_name"]), row["schema_name"] == "dbo")])
+        sql_type = sql_type_of(row.get("type_name") or "bigint", None, row.get("precision"), row.get("scale"))
+        add_relationship(element, "TypeSpecifier", [type_specifier_element(sql_type)])
+        return element
+
+    # -- tables --------------------------------------------------------------------------------
+    def _tables(self, model):
+        tables, rows_by_table = {}, {}
+        for row in self.query("tables"):
+            table = Table(row["schema_name"], row["name"],
+                          properties={"IsAnsiNullsOn": "True" if row.get("uses_ansi_nulls", True) else "False"})
+            tables[row["object_id"]] = table
+            if row.get("is_memory_optimized"):
+                self.warnings.append(f"table {table.full_name} is memory-optimized; it is exported as an ordinary "
+                                     f"table")
+            if row.get("temporal_type") in (1, 2):
+                self.warnings.append(f"table {table.full_name} is part of a system-versioned (temporal) pair; it is "
+                                     f"exported as an ordinary table")
+        for row in self.query("columns"):
+            rows_by_table.setdefault(row["object_id"], []).append(row)
+        bindings, encrypted_columns, invisible = {}, [], []
+        for object_id, table in tables.items():
+            select, types, encrypted = [], [], []
+            for row in rows_by_table.get(object_id, ()):
+                column = self._column(table, row)
+                table.columns.append(column)
+                if column.is_computed:
+                    continue
+                name = quote(column.name)
+                resolved = column.sql_type
+                if column.is_encrypted:
+                    encrypted_columns.append(f"{table.full_name}.{name}")
+                elif row.get("column_encryption_key_id") is not None:
+                    # The column is encrypted but its key is not visible: no VIEW ANY COLUMN ENCRYPTION KEY
+                    # DEFINITION. Reading on would write ciphertext without its metadata.
+                    invisible.append(f"{table.full_name}.{name}")
+                is_clr = resolved.name in CLR_SYSTEM_TYPES or (row.get("is_assembly_type") and not column.is_encrypted)
+                select.append(f"CAST({name} AS varbinary(max)) AS {name}" if is_clr and not column.is_encrypted
+                              else name)
+                types.append(resolved)
+                encrypted.append(column.is_encrypted)
+            model.add(table)
+            bindings[table.full_name] = TableBinding(table, object_id, select, types, encrypted)
+        return tables, bindings, encrypted_columns, invisible
+
+    def _column(self, table, row):
+        if row.get("is_computed"):
+            return Column(row["name"], None, computed_expression=row.get("computed_definition") or "",
+                          persisted=bool(row.get("is_persisted")), nullable=bool(row.get("is_nullable", True)))
+        sql_type, alias = column_type(row)
+        if row.get("is_assembly_type") and sql_type.name not in CLR_SYSTEM_TYPES:
+            self.warnings.append(f"column {table.full_name}.{quote(row['name'])} has the CLR type "
+                                 f"{row.get('type_name')}; it is exported as its binary serialization")
+        encryption = ENCRYPTION_TYPES.get(row.get("encryption_type"))
+        key = row.get("column_encryption_key")
+        return Column(row["name"], sql_type, nullable=bool(row.get("is_nullable", True)),
+                      identity=bool(row.get("is_identity")),
+                      identity_seed=_identity_value(row.get("seed_value"), row.get("is_identity")),
+                      identity_increment=_identity_value(row.get("increment_value"), row.get("is_identity")),
+                      collation=row.get("collation_name") if row.get("collation_name") != self._collation else None,
+                      sparse=bool(row.get("is_sparse")), rowguidcol=bool(row.get("is_rowguidcol")),
+                      encryption_type=encryption if key else None,
+                      encryption_algorithm=row.get("encryption_algorithm_name") if key else None,
+                      encryption_key=quote(key) if key else None,
+                      type_ref=alias, type_builtin=alias is None)
+
+    # -- constraints and indexes ---------------------------------------------------------------
+    def _constraints(self, model, tables, names):
+        columns_of = {}
+        for row in self.query("index_columns"):
+            columns_of.setdefault((row["object_id"], row["index_id"]), []).append(row)
+        for row in self.query("indexes"):
+            table_name = names.get(row["object_id"])
+            if table_name is None:
+                continue
+            kind = row.get("type")
+            cols = columns_of.get((row["object_id"], row["index_id"]), [])
+            keys = sorted((c for c in cols if not c.get("is_included_column")), key=lambda c: c.get("key_ordinal") or 0)
+            specs = [(f"{table_name}.{quote(c['name'])}", not c.get("is_descending_key")) for c in keys]
+            included = [f"{table_name}.{quote(c['name'])}" for c in cols if c.get("is_included_column")]
+            if kind not in (1, 2):
+                self.warnings.append(f"index {table_name}.{quote(row['name'] or '')} ({_INDEX_KINDS.get(kind, kind)}) "
+                                     f"is not exported (not supported yet)")
+                continue
+            clustered = kind == 1
+            if row.get("is_primary_key") or row.get("is_unique_constraint"):
+                primary = bool(row.get("is_primary_key"))
+                default_clustered = primary
+                system_named = bool(row.get("is_system_named"))
+                schema = split_schema(table_name)
+                constraint = KeyConstraint("PRIMARY KEY" if primary else "UNIQUE", table_name, specs,
+                                           None if system_named else quote(schema, row["name"]),
+                                           quote(schema, row["name"]) if system_named else None,
+                                           None if clustered == default_clustered else clustered,
+                                           self._next() if system_named else None)
+                model.add(constraint)
+                continue
+            model.add(Index(f"{table_name}.{quote(row['name'])}", table_name, specs, bool(row.get("is_unique")),
+                            clustered, included, row.get("filter_definition") if row.get("has_filter") else None))
+            if row.get("is_disabled"):
+                self.warnings.append(f"index {table_name}.{quote(row['name'])} is disabled in the source; it is "
+                                     f"exported as an enabled index")
+        fk_columns = {}
+        for row in self.query("foreign_key_columns"):
+            fk_columns.setdefault(row["constraint_object_id"], []).append(row)
+        for row in self.query("foreign_keys"):
+            table_name, foreign = names.get(row["parent_object_id"]), names.get(row["referenced_object_id"])
+            if table_name is None or foreign is None:
+                continue
+            cols = fk_columns.get(row["object_id"], [])
+            system_named = bool(row.get("is_system_named"))
+            schema = split_schema(table_name)
+            model.add(ForeignKey(table_name, [f"{table_name}.{quote(c['column_name'])}" for c in cols], foreign,
+                                 [f"{foreign}.{quote(c['referenced_column'])}" for c in cols],
+                                 None if system_named else quote(schema, row["name"]),
+                                 quote(schema, row["name"]) if system_named else None,
+                                 int(row.get("delete_referential_action") or 0),
+                                 int(row.get("update_referential_action") or 0),
+                                 self._next() if system_named else None))
+            if row.get("is_disabled") or row.get("is_not_trusted"):
+                self.warnings.append(f"foreign key {quote(schema, row['name'])} is disabled or not trusted in the "
+                                     f"source; import creates it checked, or WITH NOCHECK if the data violates it")
+        for row in self.query("defaults"):
+            table_name = names.get(row["parent_object_id"])
+            if table_name is None:
+                continue
+            system_named = bool(row.get("is_system_named"))
+            schema = split_schema(table_name)
+            model.add(DefaultConstraint(table_name, f"{table_name}.{quote(row['column_name'])}", row["definition"],
+                                        None if system_named else quote(schema, row["name"]),
+                                        quote(schema, row["name"]) if system_named else None,
+                                        self._next() if system_named else None))
+        for row in self.query("checks"):
+            table_name = names.get(row["parent_object_id"])
+            if table_name is None:
+                continue
+            system_named = bool(row.get("is_system_named"))
+            schema = split_schema(table_name)
+            model.add(CheckConstraint(table_name, row["definition"],
+                                      None if system_named else quote(schema, row["name"]),
+                                      quote(schema, row["name"]) if system_named else None,
+                                      self._next() if system_named else None))
+
+    # -- modules -------------------------------------------------------------------------------
+    def _modules(self, model):
+        for row in self.query("modules"):
+            element_type = MODULE_ELEMENTS.get((row.get("type") or "").strip())
+            name = quote(row["schema_name"], row["name"])
+            if element_type is None:
+                continue
+            definition = row.get("definition")
+            if definition is None:
+                self.warnings.append(f"{element_type[3:].lower()} {name} is encrypted (WITH ENCRYPTION) or not "
+                                     f"readable; it is not exported")
+                continue
+            header, body = split_module(definition, element_type)
+            parent = quote(row["parent_schema"], row["parent_name"]) if element_type == "SqlDmlTrigger" and \
+                row.get("parent_name") else None
+            if header is None:
+                self.warnings.append(f"{element_type[3:].lower()} {name}: its text could not be split into header and "
+                                     f"body; it is exported as one script")
+            model.add(Module(element_type, name, body, header if header is not None else "", None, parent))
+
+    def _other_objects(self):
+        for row in self.query("other_objects"):
+            self.warnings.append(f"{row['object_count']} object(s) of type {row['type_desc']} are not exported "
+                                 f"(not supported yet)")
+
+
+_INDEX_KINDS = {3: "XML", 4: "spatial", 5: "clustered columnstore", 6: "nonclustered columnstore", 7: "hash"}
+
+
+def split_schema(full_name):
+    from ...format.model import split_name
+    return split_name(full_name)[0]
+
+
+def _identity_value(value, is_identity):
+    if not is_identity or value is None:
+        return None
+    text = str(value)
+    return None if text == "1" else text
+
+
+def hex_literal(data):
+    """0x-hex (upper case) of bytes, as model.xml holds binary values."""
+    return "0x" + bytes(data).hex().upper()
+
+
+__all__ = ["Q", "CatalogReader", "Catalog", "TableBinding", "sql_type_of", "column_type", "hex_literal",
+           "dsp_name", "model_attributes", "database_options", "ENGINE_AZURE_SQL_DATABASE", "ENGINE_MANAGED_INSTANCE",
+           "MODULE_ELEMENTS", "ET"]
