@@ -75,3 +75,18 @@ def test_real_az_export_inspect_import(az_cli, pipelines, tmp_path):
     assert missing.returncode == 3 and 'Traceback' not in missing.stderr
     usage = az_cli('sql', 'db', 'bacpac', 'import', '-s', server, '-n', 'x', check=False)
     assert usage.returncode == 2
+
+
+def test_worker_outlives_az_with_no_wait(az_cli, pipelines, tmp_path):
+    """`az … --no-wait` exits at once; the detached worker finishes the export after az is gone."""
+    folder = tmp_path / 'data'
+    make_sample_db.build(str(folder / 'shop.sqlite'), scale=0.1, seed=5)
+    bacpac = tmp_path / 'later.bacpac'
+    started = az_cli('sql', 'db', 'bacpac', 'export', '-s', 'sqlite:///' + str(folder), '-n', 'shop',
+                     '--storage-uri', bacpac, '--no-wait', '--query', 'operationStatusLink', '-o', 'tsv')
+    link = started.stdout.strip()
+    assert link.startswith('bacpac-local://') and len(link.split('/')[-1]) == 36
+    waited = az_cli('sql', 'db', 'bacpac', 'wait', '--operation-status-link', link, '--interval', '0.2')
+    assert waited.returncode == 0 and waited.stdout == ''
+    state = az_cli('sql', 'db', 'bacpac', 'show', '--link', link, '--query', 'state', '-o', 'tsv').stdout.strip()
+    assert state == 'Succeeded' and bacpac.is_file()
