@@ -527,11 +527,12 @@ class Index:
 
 
 @dataclass
-class Schema:
+class _Owned:
+    """A named database object with an owner (Authorizer): schemas and roles share this shape."""
     name: str
     authorizer: str = "[dbo]"
 
-    TYPE = "SqlSchema"
+    TYPE = None
 
     @classmethod
     def from_element(cls, element):
@@ -541,6 +542,11 @@ class Schema:
         element = new_element(self.TYPE, quote(self.name))
         add_relationship(element, "Authorizer", [Ref(self.authorizer, self.authorizer == "[dbo]")])
         return element
+
+
+@dataclass
+class Schema(_Owned):
+    TYPE = "SqlSchema"
 
 
 MODULE_TYPES = {
@@ -636,20 +642,8 @@ class User:
 
 
 @dataclass
-class Role:
-    name: str
-    authorizer: str = "[dbo]"
-
+class Role(_Owned):
     TYPE = "SqlRole"
-
-    @classmethod
-    def from_element(cls, element):
-        return cls(_leaf(element.get("Name")), _first_ref(relationships(element), "Authorizer") or "[dbo]")
-
-    def to_element(self):
-        element = new_element(self.TYPE, quote(self.name))
-        add_relationship(element, "Authorizer", [Ref(self.authorizer, self.authorizer == "[dbo]")])
-        return element
 
 
 @dataclass
