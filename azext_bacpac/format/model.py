@@ -269,7 +269,9 @@ class Column:
                    sparse=_flag(props, "IsSparse"), rowguidcol=_flag(props, "IsRowGuidCol"),
                    encryption_type=ENCRYPTION_TYPES.get(encryption, encryption),
                    encryption_algorithm=props.get("EncryptionAlgorithmName"),
-                   encryption_key=_first_ref(rels, "ColumnEncryptionKey"), type_ref=type_ref, type_builtin=builtin)
+                   encryption_key=_first_ref(rels, "ColumnEncryptionKey"),
+                   # a built-in type's reference follows from its name; only alias types keep theirs
+                   type_ref=None if builtin else type_ref, type_builtin=builtin)
 
     def to_element(self, table_name):
         full = table_name + "." + quote(self.name)
