@@ -445,8 +445,8 @@ def test_bad_locations(tmp_path, server):
         with pytest.raises(BacpacError) as info:
             call()
         assert "SECRET" not in str(info.value)
-    with pytest.raises(UnsupportedError, match="SQL Server / Azure SQL engine is not available yet"):
-        export_database("myserver", "shop", str(tmp_path / "x.bacpac"))
+    with pytest.raises(UnsupportedError, match="no engine for 'postgresql://'"):
+        export_database("postgresql://x/db", "shop", str(tmp_path / "x.bacpac"))
     assert not os.path.exists(tmp_path / "x")
 
 

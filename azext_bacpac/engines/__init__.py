@@ -59,8 +59,11 @@ def open_engine(server, **options):
         return SqliteEngine(sqlite_folder(server), server, **options)
     if server.lower().startswith("sqlite:"):
         raise InvalidInputError(f"'{server}' is not a SQLite folder URL: use sqlite:///<folder>")
-    raise UnsupportedError(f"SQL Server / Azure SQL engine is not available yet (server '{server}'); use "
-                           f"-s sqlite:///<folder> for the embedded SQLite engine")
+    if "://" in server:
+        raise UnsupportedError(f"there is no engine for '{server.split('://', 1)[0]}://' servers; use a SQL Server / "
+                               f"Azure SQL server name, or -s sqlite:///<folder> for the embedded SQLite engine")
+    from .sqlserver import SqlServerEngine
+    return SqlServerEngine(server, **options)
 
 
 __all__ = ["open_engine", "sqlite_folder", "SqliteEngine"]

@@ -62,8 +62,12 @@ def test_malformed_sqlite_urls_are_invalid(server):
         open_engine(server)
 
 
-@pytest.mark.parametrize("server", ["myserver", "myserver.database.windows.net", "localhost,1433",
-                                    "postgresql://localhost/db"])
-def test_other_engines_are_not_available_yet(server):
-    with pytest.raises(UnsupportedError, match="SQL Server / Azure SQL engine is not available yet"):
-        open_engine(server)
+@pytest.mark.parametrize("server", ["myserver", "myserver.database.windows.net", "localhost,1433"])
+def test_server_names_open_the_sql_server_engine(server):
+    from azext_bacpac.engines.sqlserver import SqlServerEngine
+    assert isinstance(open_engine(server), SqlServerEngine)
+
+
+def test_other_engine_urls_are_refused():
+    with pytest.raises(UnsupportedError, match="no engine for 'postgresql://'"):
+        open_engine("postgresql://localhost/db")

@@ -10,7 +10,6 @@ foreign keys, defaults, checks, views / procedures / functions / DML triggers (t
 text), users, roles, role memberships, database permissions, column master keys and column
 encryption keys (with their encrypted values). What is not (yet) is listed in the export's warnings.
 """
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
 from ...format.model import (CheckConstraint, Column, ColumnEncryptionKey, ColumnEncryptionKeyValue,
@@ -160,7 +159,9 @@ ORDER BY r.name, m.name""")
 
 _query("permissions", """
 SELECT p.class, p.permission_name, p.state, g.name AS grantee, g.principal_id AS grantee_id,
-       OBJECT_SCHEMA_NAME(p.major_id) AS object_schema, OBJECT_NAME(p.major_id) AS object_name
+       CASE WHEN p.class = 1 THEN OBJECT_SCHEMA_NAME(p.major_id) END AS object_schema,
+       CASE WHEN p.class = 1 THEN OBJECT_NAME(p.major_id) END AS object_name,
+       CASE WHEN p.class = 3 THEN SCHEMA_NAME(p.major_id) END AS schema_name
 FROM sys.database_permissions AS p
 JOIN sys.database_principals AS g ON g.principal_id = p.grantee_principal_id
 WHERE p.class IN (0, 1, 3) AND g.name <> N'dbo' AND NOT (p.class = 0 AND p.permission_name = N'CONNECT')
@@ -188,7 +189,8 @@ ENGINE_AZURE_SQL_DATABASE = 5
 ENGINE_MANAGED_INSTANCE = 8
 ENCRYPTION_TYPES = {1: "Deterministic", 2: "Randomized"}
 # DacFx's numeric permission codes: only those seen in real packages (bacpac-format.md §2.3).
-PERMISSION_CODES = {"VIEW ANY COLUMN MASTER KEY DEFINITION": "1107", "VIEW ANY COLUMN ENCRYPTION KEY DEFINITION": "1108"}
+PERMISSION_CODES = {"VIEW ANY COLUMN MASTER KEY DEFINITION": "1107",
+                    "VIEW ANY COLUMN ENCRYPTION KEY DEFINITION": "1108"}
 MODULE_ELEMENTS = {"V": "SqlView", "P": "SqlProcedure", "FN": "SqlScalarFunction",
                    "IF": "SqlInlineTableValuedFunction", "TF": "SqlMultiStatementTableValuedFunction",
                    "TR": "SqlDmlTrigger"}
@@ -345,7 +347,11 @@ class CatalogReader:
                 model.add(Permission(f"[{action}.{words}.Database].{quote(row['grantee'])}.[dbo]", code,
                                      quote(row["grantee"]), None, row["grantee"] == "public"))
             else:
-                target = f" ON {quote(row['object_schema'], row['object_name'])}" if row.get("object_name") else ""
+                target = ""
+                if row.get("object_name"):
+                    target = f" ON {quote(row['object_schema'], row['object_name'])}"
+                elif row.get("schema_name"):
+                    target = f" ON SCHEMA::{quote(row['schema_name'])}"
                 skipped.append(f"{action or state} {row['permission_name']}{target} TO {quote(row['grantee'])}")
         if skipped:
             shown = "; ".join(skipped[:10]) + (f"; and {len(skipped) - 10} more" if len(skipped) > 10 else "")
@@ -585,4 +591,4 @@ def hex_literal(data):
 
 __all__ = ["Q", "CatalogReader", "Catalog", "TableBinding", "sql_type_of", "column_type", "hex_literal",
            "dsp_name", "model_attributes", "database_options", "ENGINE_AZURE_SQL_DATABASE", "ENGINE_MANAGED_INSTANCE",
-           "MODULE_ELEMENTS", "ET"]
+           "MODULE_ELEMENTS"]

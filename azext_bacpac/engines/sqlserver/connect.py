@@ -33,7 +33,6 @@ import re
 import shutil
 import struct
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 
@@ -256,6 +255,7 @@ def parse_connection_string(text):
 
 
 _OWNED_KEYS = {"columnencryption", "database", "initial catalog", "driver"}
+_USER_MAY_SET = {"encrypt", "trustservercertificate", "app", "hostnameincertificate"}
 
 
 @dataclass
@@ -288,8 +288,8 @@ class ConnectionSettings:
             server = next((v for k, v in extra if k.lower() in ("server", "address", "addr", "data source")), None)
         from .addressing import DEFAULT_SUFFIX
         self.address = parse_server(server, self.options.server_suffix or DEFAULT_SUFFIX)
-        self._extra = [(k, v) for k, v in self._extra if k.lower() not in ("server", "address", "addr",
-                                                                            "data source")]
+        server_keys = ("server", "address", "addr", "data source")
+        self._extra = [(k, v) for k, v in self._extra if k.lower() not in server_keys]
         extra_keys = {k.lower(): v for k, v in extra}
         self.user = self.options.user or extra_keys.get("uid") or extra_keys.get("user id")
         self.password = self.options.password or extra_keys.get("pwd") or extra_keys.get("password")
@@ -343,8 +343,10 @@ class ConnectionSettings:
         return auth
 
     # -- the connection string ---------------------------------------------------------------------
-    def connection_string(self, database):
-        """(connection string, attrs_before) for a database; the string holds the password if any."""
+    def connection_string(self, database, with_token=True):
+        """(connection string, attrs_before) for a database; the string holds the password if any.
+
+        with_token=False leaves the access token out (no token is fetched): for logs."""
         driver = self.driver
         parts = [("DRIVER", driver.name)]
         if driver.kind == "freetds":
@@ -370,32 +372,29 @@ class ConnectionSettings:
             self._need_microsoft("ManagedIdentity")
             identity = self.user
             if identity and identity.lower().startswith("/subscriptions/"):
-                attrs[SQL_COPT_SS_ACCESS_TOKEN] = pack_access_token(self.access_token())
+                if with_token:
+                    attrs[SQL_COPT_SS_ACCESS_TOKEN] = pack_access_token(self.access_token())
             else:
                 parts.append(("Authentication", "ActiveDirectoryMsi"))
                 if identity:
                     parts.append(("UID", identity))
         elif auth == "AccessToken":
             self._need_microsoft("an Entra access token")
-            attrs[SQL_COPT_SS_ACCESS_TOKEN] = pack_access_token(self.access_token())
+            if with_token:
+                attrs[SQL_COPT_SS_ACCESS_TOKEN] = pack_access_token(self.access_token())
         elif auth == "Extra" and self.user:
             parts += [("UID", self.user)] + ([("PWD", self.password)] if self.password else [])
+        # The user's own connection string may choose encryption settings; ColumnEncryption stays ours.
+        chosen = {k.lower(): v for k, v in self._extra if k.lower() in _USER_MAY_SET}
+        parts = [(k, chosen.pop(k.lower(), v)) for k, v in parts]
         owned = {k.lower() for k, _ in parts}
         parts += [(k, v) for k, v in self._extra if k.lower() not in owned]
         return ";".join(f"{k}={odbc_value(v)}" for k, v in parts) + ";", attrs
 
     def redacted(self, database):
         """The connection string with every secret blanked: what a log may show."""
-        text, _ = self.connection_string_without_token(database)
+        text, _ = self.connection_string(database, with_token=False)
         return re.sub(r"(PWD|Password)=(\{(?:[^}]|\}\})*\}|[^;]*)", r"\1=***", text, flags=re.IGNORECASE)
-
-    def connection_string_without_token(self, database):
-        saved = self.access_token
-        self.access_token = lambda: "redacted"      # no token fetch just to log
-        try:
-            return self.connection_string(database)
-        finally:
-            self.access_token = saved
 
     def _need_microsoft(self, what):
         if not self.driver.is_microsoft:
@@ -438,10 +437,9 @@ class ConnectionSettings:
             if is_odbc_error(error):
                 raise connection_error(error, server=str(self.address), database=database, login=self.user,
                                        auth=self.auth, secrets=self.secrets + (text,),
-                                       login_timeout=timeout, resource_group=self.options.resource_group) from None
+                                       login_timeout=timeout, resource_group=self.options.resource_group,
+                                       port=self.address.port or 1433) from None
             raise
-        finally:
-            text = None
         try:
             conn.timeout = int(self.options.command_timeout or 0)
         except (AttributeError, TypeError):
@@ -469,6 +467,9 @@ def default_token():
         from azure.core.exceptions import ClientAuthenticationError
     except ImportError:                                      # pragma: no cover - azure-core ships with identity
         ClientAuthenticationError = Exception               # noqa: N806
+    quiet = logging.getLogger("azure.identity")      # it logs every credential it tried as a WARNING
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
     try:
         credential = DefaultAzureCredential(exclude_interactive_browser_credential=True)
         token = credential.get_token(DATABASE_SCOPE)
@@ -476,6 +477,8 @@ def default_token():
     except ClientAuthenticationError as error:
         raise LoginFailedError(f"no Entra identity is available to sign in to Azure SQL ({_first_line(error)}); "
                                f"sign in with `az login`, or give --admin-user and --admin-password") from None
+    finally:
+        quiet.setLevel(level)
 
 
 def az_cli_token(runner=None):

@@ -35,7 +35,7 @@ HANDLED = {"SqlDatabaseOptions", "SqlSchema", "SqlUser", "SqlRole", "SqlRoleMemb
            "SqlPrimaryKeyConstraint", "SqlUniqueConstraint", "SqlIndex", "SqlForeignKeyConstraint",
            "SqlDefaultConstraint", "SqlCheckConstraint", "SqlView", "SqlProcedure", "SqlScalarFunction",
            "SqlInlineTableValuedFunction", "SqlMultiStatementTableValuedFunction", "SqlDmlTrigger",
-           "SqlLogin", "SqlFilegroup", "SqlExtendedProperty", "SqlStatistic"}
+           "SqlLogin", "SqlFilegroup", "SqlStatistic"}
 
 
 @dataclass

@@ -123,7 +123,7 @@ def is_odbc_error(error):
 
 
 def connection_error(error, *, server, database, login=None, auth=None, secrets=(), login_timeout=None,
-                     resource_group=None):
+                     resource_group=None, port=1433):
     """The domain error for a failed connection attempt (SQLDriverConnect)."""
     sqlstate, number, text = odbc_parts(error)
     text = scrub(text, secrets)
@@ -158,10 +158,11 @@ def connection_error(error, *, server, database, login=None, auth=None, secrets=
         seconds = f" within {login_timeout} s" if login_timeout else ""
         return ServerNotFoundError(f"server '{server}' did not answer{seconds} (login timeout): check the server "
                                    f"name and port, that the server is running, and that no firewall or network "
-                                   f"rule blocks TCP port 1433 from this machine")
+                                   f"rule blocks TCP port {port} from this machine")
     if sqlstate in ("08001", "08S01") or number in (53, 11001, 11004, -1, 2, 10060, 10061):
-        if any(word in lowered for word in ("not known", "not found", "no such host", "could not open a connection",
-                                             "resolve", "network-related", "name or service", "11001", "host")):
+        words = ("not known", "not found", "no such host", "could not open a connection", "resolve",
+                 "network-related", "name or service", "11001", "host")
+        if any(word in lowered for word in words):
             return ServerNotFoundError(f"server '{server}' was not found or is not reachable ({text}); check the "
                                        f"server name (a plain name means <name>.database.windows.net) and the port")
         return ServerNotFoundError(f"cannot connect to server '{server}' ({text}); check the server name and port "

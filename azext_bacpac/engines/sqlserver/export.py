@@ -13,12 +13,11 @@ and turned into codec values (values.py).
 import logging
 import uuid
 
-from ...errors import UnsupportedError
+from ...errors import EngineError, UnsupportedError
 from ...format.parts import Origin
 from . import preflight
 from .catalog import ENGINE_AZURE_SQL_DATABASE, ENGINE_MANAGED_INSTANCE, Q, CatalogReader
 from .errors import SqlServerError
-from .session import Session
 from .tsql import ident, nstring
 from .values import export_mapper
 
@@ -46,6 +45,8 @@ class SqlServerExportSource:
         self.warnings = []
         self.catalog = None
         self.user = None
+        self._pending = None             # (full name, open cursor, rows read[, resume token])
+        self._resume_token = 0
 
     # -- lifetime ------------------------------------------------------------------------------
     def __enter__(self):
@@ -70,6 +71,7 @@ class SqlServerExportSource:
         self.close()
 
     def close(self):
+        self._close_pending()
         if self.session is not None:
             try:
                 self.session.conn.rollback()
@@ -163,11 +165,13 @@ class SqlServerExportSource:
 
     def origin(self):
         facts = self.catalog.facts
-        return Origin(server_version=facts.get("version_text") or f"Microsoft SQL Server {facts.get('product_version')}",
+        version = facts.get("version_text") or f"Microsoft SQL Server {facts.get('product_version')}"
+        return Origin(server_version=version,
                       source_database_size=int(facts.get("size_kb") or 0))
 
     def row_count(self, full_name):
         """Rows of a table as the server's partition statistics count them (for progress only)."""
+        self._close_pending()
         row = self.session.one("/* bacpac:row_count */ SELECT SUM(p.rows) AS row_count FROM sys.partitions AS p "
                                "WHERE p.object_id = ? AND p.index_id IN (0, 1)",
                                (self.catalog.bindings[full_name].object_id,), subject=f"table {full_name}")
@@ -177,34 +181,100 @@ class SqlServerExportSource:
         binding = self.catalog.bindings[full_name]
         return f"SELECT {', '.join(binding.select)} FROM {full_name}"
 
-    def row_batches(self, full_name, batch_rows=None):
-        """Lists of rows (stored-column order, codec values) of a table."""
+    def row_batches(self, full_name, batch_rows=None, part=None):
+        """Lists of rows (stored-column order, codec values) of a table.
+
+        `part` is None (the whole table) or a key from resume(): the rest of a read that stopped
+        after a part of the package was full. The read goes on from the same open cursor, in the
+        same transaction, so no row is read twice or missed (SQL Server gives no stable order to
+        re-read a range by position).
+        """
         binding = self.catalog.bindings[full_name]
         batch_rows = batch_rows or self.engine.batch_rows or BATCH_ROWS
         if not binding.select:
             return
-        sql = self.select_sql(full_name)
         mapper = export_mapper(binding.types, binding.encrypted,
                                text_temporals=not self.engine.settings.driver.is_microsoft)
-        self.session._record(sql)   # pylint: disable=protected-access
-        cursor = self.session.cursor()
-        try:
-            cursor.execute(sql)
-            while True:
-                rows = cursor.fetchmany(batch_rows)
-                if not rows:
-                    return
-                yield list(map(mapper, rows)) if mapper is not None else rows
-        except Exception as error:   # noqa: BLE001 - the driver's errors become domain errors
-            translated = self.session._translate(error, f"reading table {full_name}")   # pylint: disable=protected-access
-            if translated is error:
-                raise
-            raise translated from None
-        finally:
+        if part is None:
+            self._close_pending()
+            sql = self.select_sql(full_name)
+            self.session.record(sql)
+            cursor = self.session.cursor()
+            done = 0
             try:
-                cursor.close()
-            except Exception:   # noqa: BLE001
-                pass
+                cursor.execute(sql)
+            except Exception as error:   # noqa: BLE001 - the driver's errors become domain errors
+                _close(cursor)
+                raise self._error(error, full_name) from None
+        else:
+            cursor, done = self._take_pending(full_name, part)
+        try:
+            while True:
+                try:
+                    rows = cursor.fetchmany(batch_rows)
+                except Exception as error:   # noqa: BLE001 - the driver's errors become domain errors
+                    raise self._error(error, full_name) from None
+                if not rows:
+                    break
+                done += len(rows)
+                self._pending = (full_name, cursor, done)
+                yield list(map(mapper, rows)) if mapper is not None else rows
+        except GeneratorExit:
+            return                       # the reader stopped: the cursor stays open for resume()
+        except BaseException:
+            self._drop(cursor)
+            raise
+        self._drop(cursor)
+
+    def _drop(self, cursor):
+        if self._pending is not None and self._pending[1] is cursor:
+            self._pending = None
+        _close(cursor)
+
+    def partitions(self, full_name, rows_per_part):
+        """One range per table: a large table is split by resume() as its parts fill up."""
+        del full_name, rows_per_part
+        return [None]
+
+    def resume(self, full_name, part, rows_done):
+        """The key of the rest of a read that stopped after `rows_done` rows (of `part`)."""
+        pending = self._pending
+        if pending is None or pending[0] != full_name:
+            return None
+        started = part[2] if part is not None else 0
+        if pending[2] != started + rows_done:
+            raise EngineError(f"table {full_name}: the export stopped inside a batch of rows ({rows_done} rows taken "
+                              f"of {pending[2] - started} read); it cannot go on consistently")
+        self._resume_token += 1
+        self._pending = (full_name, pending[1], pending[2], self._resume_token)
+        return ("cursor", self._resume_token, pending[2])
+
+    def parallel_reader(self):
+        """None: worker processes would each see their own snapshot; this engine reads in one transaction."""
+        return None
+
+    def _take_pending(self, full_name, part):
+        pending = self._pending
+        if pending is None or len(pending) < 4 or pending[0] != full_name or part[:2] != ("cursor", pending[3]):
+            raise EngineError(f"table {full_name}: the rest of this table's rows is no longer available to read")
+        self._pending = (full_name, pending[1], pending[2])
+        return pending[1], pending[2]
+
+    def _close_pending(self):
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            _close(pending[1])
+
+    def _error(self, error, full_name):
+        translated = self.session.translate(error, f"reading table {full_name}")
+        return translated
+
+
+def _close(cursor):
+    try:
+        cursor.close()
+    except Exception:   # noqa: BLE001
+        pass
 
 
 def _folder(physical_name):

@@ -57,7 +57,7 @@ class TableLoader:
             return
         values = list(map(self.mapper, rows)) if self.mapper is not None else rows
         sql = self.plan.insert_sql
-        self.session._record(sql)   # pylint: disable=protected-access
+        self.session.record(sql)
         for start in range(0, len(values), self.batch_rows):
             chunk = values[start:start + self.batch_rows]
             try:
@@ -74,6 +74,19 @@ class TableLoader:
             self.session.commit()
             self._uncommitted = 0
 
+    def abort(self):
+        """Stop without committing (the import is being undone)."""
+        self._closed = True
+        try:
+            self.cursor.close()
+        except Exception:   # noqa: BLE001
+            pass
+        try:
+            self.session.conn.rollback()
+            self.session.conn.autocommit = True
+        except Exception:   # noqa: BLE001 - the undo reconnects if this connection is broken
+            pass
+
     def close(self):
         if self._closed:
             return
@@ -85,7 +98,8 @@ class TableLoader:
         self.session.commit()
         self.session.conn.autocommit = True
         if self.plan.identity:
-            self.session.execute(f"SET IDENTITY_INSERT {self.plan.full_name} OFF", subject=f"table {self.plan.full_name}")
+            self.session.execute(f"SET IDENTITY_INSERT {self.plan.full_name} OFF",
+                                 subject=f"table {self.plan.full_name}")
 
 
 def _project(keep):

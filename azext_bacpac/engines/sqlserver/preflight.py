@@ -83,11 +83,10 @@ def check_export(query_one):
     user, granted = key_permissions(query_one)
     presence = query_one(PRESENCE_QUERY) or {}
     has_keys = any(int(presence.get(k) or 0) for k in ("encrypted_columns", "master_keys", "encryption_keys"))
-    checks = [PermissionCheck(p, granted[p], has_keys,
-                              None if has_keys else "needed only when the database has Always Encrypted columns or keys")
-              for p in ALTER_KEYS]
-    checks += [PermissionCheck(p, granted[p], True, "needed to see whether Always Encrypted keys exist, and to read them")
-               for p in VIEW_KEYS]
+    only_with_keys = None if has_keys else "needed only when the database has Always Encrypted columns or keys"
+    checks = [PermissionCheck(p, granted[p], has_keys, only_with_keys) for p in ALTER_KEYS]
+    to_see = "needed to see whether Always Encrypted keys exist, and to read them"
+    checks += [PermissionCheck(p, granted[p], True, to_see) for p in VIEW_KEYS]
     return user, checks, presence
 
 

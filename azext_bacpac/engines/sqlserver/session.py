@@ -19,7 +19,7 @@ class Session:
         self.secrets = tuple(secrets)
         self.log = log
 
-    def _record(self, sql):
+    def record(self, sql):
         if self.log is not None:
             self.log.append(sql)
         logger.debug("SQL: %s", sql if len(sql) < 2000 else sql[:2000] + " ...")
@@ -29,14 +29,14 @@ class Session:
 
     def rows(self, sql, params=(), subject=None):
         """[dict] of a query's rows, keyed by column name."""
-        self._record(sql)
+        self.record(sql)
         cursor = self.conn.cursor()
         try:
             cursor.execute(sql, *params)
             names = _names(cursor)
             return [dict(zip(names, row)) for row in cursor.fetchall()]
         except Exception as error:   # noqa: BLE001 - the driver's errors become domain errors
-            raise self._translate(error, subject) from None
+            raise self.translate(error, subject) from None
         finally:
             _close(cursor)
 
@@ -45,18 +45,18 @@ class Session:
         return found[0] if found else None
 
     def execute(self, sql, params=(), subject=None):
-        self._record(sql)
+        self.record(sql)
         cursor = self.conn.cursor()
         try:
             cursor.execute(sql, *params)
             while _next_set(cursor):
                 pass
         except Exception as error:   # noqa: BLE001
-            raise self._translate(error, subject) from None
+            raise self.translate(error, subject) from None
         finally:
             _close(cursor)
 
-    def _translate(self, error, subject=None):
+    def translate(self, error, subject=None):
         if is_odbc_error(error):
             return statement_error(error, subject=subject or self.subject, secrets=self.secrets)
         return error
@@ -65,7 +65,7 @@ class Session:
         try:
             self.conn.commit()
         except Exception as error:   # noqa: BLE001
-            raise self._translate(error) from None
+            raise self.translate(error) from None
 
     def close(self):
         conn, self.conn = self.conn, None

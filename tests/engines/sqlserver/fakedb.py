@@ -1,0 +1,322 @@
+"""A DB-API test double of pyodbc talking to SQL Server: connections, cursors, recorded result sets.
+
+FakeServer.connect(connection_string, autocommit=, timeout=, attrs_before=) is what the engine's
+`connect` option takes in place of pyodbc.connect. Every statement is recorded (server.statements:
+(database, sql, params)), so tests can parse each one and check their order. Named catalog queries
+(`/* bacpac:<name> */ ...`) are answered from FakeDatabase.answers; data SELECTs from
+FakeDatabase.tables; INSERT parameter arrays land in FakeDatabase.inserted. DDL the engine sends
+is tracked just enough to answer "is this database empty?", to drop what was created, and to fail
+a chosen statement (FakeServer.fail_on) the way SQL Server fails it.
+"""
+import re
+
+CATALOG_TAG = re.compile(r"^/\* bacpac:(\w+) \*/")
+DATA_SELECT = re.compile(r"^SELECT .* FROM (\[[^\]]*(?:\]\][^\]]*)*\]\.\[[^\]]*(?:\]\][^\]]*)*\])$", re.S)
+INSERT = re.compile(r"^INSERT INTO (\S+\.\S+?)(?: WITH \(TABLOCK\))? ")
+CREATE_OBJECT = re.compile(r"^CREATE (TABLE|VIEW|PROCEDURE|FUNCTION|TRIGGER|SCHEMA|TYPE|SEQUENCE|ROLE|USER|"
+                           r"COLUMN MASTER KEY|COLUMN ENCRYPTION KEY) (\S+)")
+DROP_OBJECT = re.compile(r"^DROP (TABLE|VIEW|PROCEDURE|FUNCTION|TRIGGER|SCHEMA|TYPE|SEQUENCE|ROLE|USER|"
+                         r"COLUMN MASTER KEY|COLUMN ENCRYPTION KEY) (\S+)")
+FOREIGN_KEY = re.compile(r"^ALTER TABLE (\S+) WITH (?:NO)?CHECK ADD (?:CONSTRAINT (\[[^\]]+\]) )?FOREIGN KEY")
+
+
+class FakeOdbcError(Exception):
+    """Shaped as pyodbc.Error: args = (sqlstate, message)."""
+
+    def __init__(self, sqlstate, message):
+        super().__init__(sqlstate, message)
+
+
+def server_error(number, text, sqlstate="42000", state=1):
+    return FakeOdbcError(sqlstate, f"[{sqlstate}] [Microsoft][ODBC Driver 18 for SQL Server][SQL Server]{text} "
+                                   f"({number}) (SQLExecDirectW)")
+
+
+class FakeDatabase:
+    def __init__(self, name, answers=None, tables=None, permissions=None, object_ids=None):
+        self.name = name
+        self.answers = dict(answers or {})            # query name -> (columns, rows) or callable(params) -> same
+        self.tables = dict(tables or {})              # full name -> (columns, rows) for data SELECTs
+        self.permissions = {p: 1 for p in PERMISSIONS} if permissions is None else dict(permissions)
+        self.object_ids = dict(object_ids or {})      # object_id -> full name
+        self.inserted = {}                            # full name -> [row tuples]
+        self.objects = []                             # (kind, name) created through DDL
+        self.foreign_keys = []                        # (table, name)
+        self.user_name = "dbo"
+        self.allow_encrypted_value_modifications = False
+        self.preexisting = {}                         # target_objects counts that exist before the import
+
+    def answer(self, name, params, server):
+        if name == "key_permissions":
+            columns = ["user_name"] + PERMISSIONS
+            return columns, [tuple([self.user_name] + [self.permissions.get(p) for p in PERMISSIONS])]
+        if name in self.answers:
+            found = self.answers[name]
+            return found(params) if callable(found) else found
+        if name == "target_objects":
+            kinds = [k for k, _ in self.objects]
+            counts = dict(tables=kinds.count("TABLE") + self.preexisting.get("tables", 0),
+                          modules=sum(kinds.count(k) for k in ("VIEW", "PROCEDURE", "FUNCTION", "TRIGGER", "SEQUENCE"))
+                          + self.preexisting.get("modules", 0),
+                          schemas=kinds.count("SCHEMA") + self.preexisting.get("schemas", 0),
+                          types=kinds.count("TYPE") + self.preexisting.get("types", 0),
+                          master_keys=kinds.count("COLUMN MASTER KEY") + self.preexisting.get("master_keys", 0),
+                          collation_name="SQL_Latin1_General_CP1_CI_AS")
+            return list(counts), [tuple(counts.values())]
+        if name == "key_presence":
+            return ["encrypted_columns", "master_keys", "encryption_keys"], [(0, 0, 0)]
+        if name == "user_option":
+            return ["name", "allow_encrypted_value_modifications"], [(self.user_name,
+                                                                      self.allow_encrypted_value_modifications)]
+        if name == "created_foreign_keys":
+            rows = []
+            for table, fk in self.foreign_keys:
+                schema, _, leaf = table.partition("].[")
+                rows.append((schema.strip("["), leaf.strip("]"), fk.strip("[]")))
+            return ["schema_name", "table_name", "name"], rows
+        if name == "row_count":
+            full = self.object_ids.get(params[0])
+            rows = self.tables.get(full, ([], []))[1]
+            return ["row_count"], [(len(rows),)]
+        if name == "data_files":
+            return ["name", "physical_name", "type"], [(self.name, f"/var/opt/mssql/data/{self.name}.mdf", 0),
+                                                       (self.name + "_log", f"/var/opt/mssql/data/{self.name}.ldf", 1)]
+        return [], []
+
+
+PERMISSIONS = ["ALTER ANY COLUMN MASTER KEY", "ALTER ANY COLUMN ENCRYPTION KEY",
+               "VIEW ANY COLUMN MASTER KEY DEFINITION", "VIEW ANY COLUMN ENCRYPTION KEY DEFINITION"]
+
+
+class FakeServer:
+    def __init__(self, engine_edition=5, version="16.0.1000.6"):
+        self.databases = {"master": FakeDatabase("master")}
+        self.statements = []                          # (database, sql, params)
+        self.connections = []                         # (connection string, attrs_before, timeout)
+        self.connect_error = None                     # callable(database) -> exception or None
+        self.fail_on = []                             # [(regex, exception, times)] checked on every statement
+        self.engine_edition = engine_edition
+        self.version = version
+        self.create_permission = (1, 1)
+        self.closed = 0
+        self.bulk_loads = {}                          # full name -> rows sent by bulk copy
+
+    # -- what the engine calls -----------------------------------------------------------------
+    def connect(self, connection_string, autocommit=True, timeout=0, attrs_before=None):
+        database = _database_of(connection_string)
+        self.connections.append((connection_string, attrs_before, timeout))
+        if self.connect_error is not None:
+            error = self.connect_error(database)
+            if error is not None:
+                raise error
+        if database not in self.databases:
+            raise FakeOdbcError("42000", f"[42000] [Microsoft][ODBC Driver 18 for SQL Server][SQL Server]Cannot "
+                                         f"open database \"{database}\" requested by the login. The login failed. "
+                                         f"(4060) (SQLDriverConnect)")
+        return FakeConnection(self, database, autocommit)
+
+    # -- helpers for tests ---------------------------------------------------------------------
+    def add(self, database):
+        self.databases[database.name] = database
+        return database
+
+    def sql(self, database=None):
+        return [s for d, s, _ in self.statements if database is None or d == database]
+
+    def fail(self, pattern, error, times=1):
+        self.fail_on.append([re.compile(pattern, re.S), error, times])
+
+    def _check_failure(self, sql):
+        for entry in self.fail_on:
+            pattern, error, times = entry
+            if times and pattern.search(sql):
+                entry[2] = times - 1
+                raise error
+
+    # -- DDL effects ---------------------------------------------------------------------------
+    def effect(self, database, sql):
+        db = self.databases.get(database)
+        match = re.match(r"^CREATE DATABASE \[([^\]]+)\](?! ON)", sql)
+        if match:
+            if match.group(1) in self.databases:
+                raise server_error(1801, f"Database '{match.group(1)}' already exists. Choose a different "
+                                         f"database name.")
+            self.databases[match.group(1)] = FakeDatabase(match.group(1))
+            return
+        match = re.match(r"^CREATE DATABASE \[([^\]]+)\] ON .* AS SNAPSHOT OF \[([^\]]+)\]", sql, re.S)
+        if match:
+            source = self.databases[match.group(2)]
+            snapshot = FakeDatabase(match.group(1), source.answers, source.tables, source.permissions,
+                                    source.object_ids)
+            self.databases[match.group(1)] = snapshot
+            return
+        match = re.match(r"^DROP DATABASE \[([^\]]+)\]", sql)
+        if match:
+            self.databases.pop(match.group(1), None)
+            return
+        if db is None:
+            return
+        match = CREATE_OBJECT.match(sql)
+        if match:
+            db.objects.append((match.group(1), match.group(2)))
+            return
+        match = DROP_OBJECT.match(sql)
+        if match:
+            entry = (match.group(1), match.group(2))
+            if entry in db.objects:
+                db.objects.remove(entry)
+            return
+        match = FOREIGN_KEY.match(sql)
+        if match:
+            db.foreign_keys.append((match.group(1), match.group(2) or f"[FK__gen_{len(db.foreign_keys)}]"))
+            return
+        match = re.match(r"^ALTER TABLE (\S+) DROP CONSTRAINT (\S+)", sql)
+        if match:
+            db.foreign_keys = [fk for fk in db.foreign_keys if fk[1] != match.group(2)]
+            return
+        match = re.match(r"^ALTER USER \S+ WITH ALLOW_ENCRYPTED_VALUE_MODIFICATIONS = (ON|OFF)", sql)
+        if match:
+            db.allow_encrypted_value_modifications = match.group(1) == "ON"
+
+
+def _database_of(connection_string):
+    match = re.search(r"DATABASE=(\{(?:[^}]|\}\})*\}|[^;]*)", connection_string, re.IGNORECASE)
+    if not match:
+        return "master"
+    value = match.group(1)
+    return value[1:-1].replace("}}", "}") if value.startswith("{") else value
+
+
+class FakeConnection:
+    def __init__(self, server, database, autocommit):
+        self.server = server
+        self.database = database
+        self.autocommit = autocommit
+        self.timeout = 0
+        self.converters = {}
+        self.closed = False
+        self.commits = 0
+        self.rollbacks = 0
+
+    def cursor(self):
+        if self.closed:
+            raise FakeOdbcError("08003", "[08003] [Microsoft][ODBC Driver Manager] Connection not open (0)")
+        return FakeCursor(self)
+
+    def add_output_converter(self, sql_type, function):
+        self.converters[sql_type] = function
+
+    def commit(self):
+        self.commits += 1
+
+    def rollback(self):
+        self.rollbacks += 1
+
+    def close(self):
+        self.closed = True
+        self.server.closed += 1
+
+
+class FakeCursor:
+    def __init__(self, conn):
+        self.conn = conn
+        self.description = None
+        self._rows = []
+        self.fast_executemany = False
+        self.rowcount = -1
+
+    def execute(self, sql, *params):
+        server = self.conn.server
+        server.statements.append((self.conn.database, sql, params))
+        server._check_failure(sql)
+        database = server.databases.get(self.conn.database)
+        match = CATALOG_TAG.match(sql)
+        if match:
+            name = match.group(1)
+            if name in ("database_state",):
+                exists = params[0] in server.databases
+                columns, rows = ["state_desc"], [("ONLINE",)] if exists else []
+            elif name == "create_permission":
+                columns = ["user_name", "login_name", "server_level", "database_level"]
+                rows = [("dbo", "sqladmin") + tuple(server.create_permission)]
+            elif name == "server_facts":
+                columns, rows = ["engine_edition", "product_version"], [(server.engine_edition, server.version)]
+            else:
+                columns, rows = database.answer(name, params, server)
+            self._set(columns, rows)
+            return self
+        match = DATA_SELECT.match(sql)
+        if match and database is not None and match.group(1) in database.tables:
+            columns, rows = database.tables[match.group(1)]
+            self._set(columns, rows)
+            return self
+        server.effect(self.conn.database, sql)
+        self._set(None, [])
+        return self
+
+    def executemany(self, sql, seq):
+        server = self.conn.server
+        rows = [tuple(r) for r in seq]
+        server.statements.append((self.conn.database, sql, ("<executemany>", len(rows))))
+        server._check_failure(sql)
+        match = INSERT.match(sql)
+        if match:
+            server.databases[self.conn.database].inserted.setdefault(match.group(1), []).extend(rows)
+
+    def _set(self, columns, rows):
+        self.description = None if columns is None else [(c, None, None, None, None, None, True) for c in columns]
+        self._rows = list(rows)
+
+    def fetchall(self):
+        rows, self._rows = self._rows, []
+        return rows
+
+    def fetchone(self):
+        return self._rows.pop(0) if self._rows else None
+
+    def fetchmany(self, size=1):
+        rows, self._rows = self._rows[:size], self._rows[size:]
+        return rows
+
+    def nextset(self):
+        return False
+
+    def close(self):
+        self._rows = []
+
+
+class FakeBulkCopy:
+    """Stands in for the driver's bulk copy API: records what would be sent."""
+
+    def __init__(self, server, settings, database, plan):
+        self.server = server
+        self.database = database
+        self.plan = plan
+        self.rows = []
+        self.options = {}
+        self.done_called = False
+
+    def start(self, table, columns):
+        self.table = table
+        self.columns = columns
+        self.server.statements.append((self.database, f"<bulk copy into {table}>", ()))
+
+    def send_row(self, values):
+        self.rows.append(tuple(values))
+
+    def batch(self):
+        pass
+
+    def done(self):
+        self.done_called = True
+        self.server.bulk_loads.setdefault(self.table, []).extend(self.rows)
+
+    def abort(self):
+        pass
+
+    def close(self):
+        pass
+
+
+__all__ = ["FakeServer", "FakeDatabase", "FakeConnection", "FakeCursor", "FakeOdbcError", "FakeBulkCopy",
+           "server_error", "PERMISSIONS"]
