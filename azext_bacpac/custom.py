@@ -22,7 +22,7 @@ def bacpac_export(cmd, server_name, database_name, storage_uri, resource_group_n
                   overwrite=False, use_network_isolation=None, storage_account_resource_id=None,
                   sql_server_resource_id=None, return_at_once=False, output_shape='az'):
     parameters = _request(administrator_login, authentication_type, storage_key_type, use_network_isolation,
-                          storage_account_resource_id, sql_server_resource_id,
+                          storage_account_resource_id, sql_server_resource_id, output_shape,
                           tables=tables, exclude_tables=exclude_tables, overwrite=overwrite)
     return ops.submit(cmd, 'Export', server=server_name, database=database_name, storage_uri=storage_uri,
                       resource_group=resource_group_name, parameters=parameters,
@@ -37,7 +37,7 @@ def bacpac_import(cmd, server_name, database_name, storage_uri, resource_group_n
                   storage_account_resource_id=None, sql_server_resource_id=None, return_at_once=False,
                   output_shape='az'):
     parameters = _request(administrator_login, authentication_type, storage_key_type, use_network_isolation,
-                          storage_account_resource_id, sql_server_resource_id,
+                          storage_account_resource_id, sql_server_resource_id, output_shape,
                           tables=tables, exclude_tables=exclude_tables, edition=edition,
                           service_objective=service_objective, max_size_bytes=max_size_bytes)
     return ops.submit(cmd, 'Import', server=server_name, database=database_name, storage_uri=storage_uri,
@@ -110,12 +110,13 @@ def bacpac_inspect(cmd, storage_uri, storage_key_type=None, storage_key=None, ve
 
 
 def _request(admin_user, auth_type, storage_key_type, use_network_isolation, storage_account_resource_id,
-             sql_server_resource_id, **pipeline_arguments):
+             sql_server_resource_id, output_shape, **pipeline_arguments):
     """Non-secret request parameters: what the worker passes on, and what the output shapes show."""
     from azext_bacpac.storage.blob import validate_network_isolation
     with translated_errors():
+        # the cmdlet's own wording (-UseNetworkIsolation ...) for the PowerShell bridge's users
         isolation = validate_network_isolation(use_network_isolation, storage_account_resource_id,
-                                               sql_server_resource_id)
+                                               sql_server_resource_id, style=output_shape)
     return dict(pipeline_arguments, storage_key_type=storage_key_type, admin_user=admin_user,
                 auth_type=auth_type, network_isolation=isolation)
 

@@ -53,7 +53,8 @@ def _spawn_worker(store, operation_id, secrets):
     log_folder = os.path.join(os.path.dirname(store.path), "logs")
     os.makedirs(log_folder, mode=0o700, exist_ok=True)
     log_path = os.path.join(log_folder, f"{operation_id}.log")
-    environment = dict(os.environ)
+    # The worker gets its secrets on stdin only: drop the ones az itself may have read from the environment.
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("AZEXT_BACPAC_")}
     environment["PYTHONPATH"] = os.pathsep.join(filter(None, [PACKAGE_ROOT, environment.get("PYTHONPATH")]))
     descriptor = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     with os.fdopen(descriptor, "ab") as log:
