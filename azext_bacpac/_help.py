@@ -31,6 +31,15 @@ examples:
     text: |-
         link=$(az sql db bacpac export -s sqlite:///./data -n sales --storage-uri ./sales.bacpac --no-wait --query operationStatusLink -o tsv)
         az sql db bacpac wait --operation-status-link "$link"
+  - name: Export an Azure SQL database signed in with your Entra identity (no password at all), consistently or not at all.
+    text: >-
+        az sql db bacpac export -g mygroup -s myserver -n sales --consistency required
+        --storage-uri https://acct.blob.core.windows.net/bacpacs/sales.bacpac --storage-key-type SharedAccessKey
+        --storage-key @sas.txt
+  - name: Export from a SQL Server container with a self-signed certificate, with a SQL login.
+    text: >-
+        az sql db bacpac export -s localhost,1433 -n sales -u sa -p @sa-password.txt -a SQL
+        --trust-server-certificate true --storage-uri ./sales.bacpac
   - name: The result shaped as New-AzSqlDatabaseExport's (what the PowerShell bridge uses).
     text: az sql db bacpac export -s sqlite:///./data -n sales --storage-uri ./sales.bacpac --no-wait --output-shape cmdlet
   - name: The cmdlets' private-link parameters are validated and recorded (not needed by the local engine).
@@ -74,6 +83,14 @@ long-summary: >
 examples:
   - name: Import a BACPAC into a new SQLite database (./data/sales_copy.sqlite).
     text: az sql db bacpac import -s sqlite:///./data -n sales_copy --storage-uri ./sales.bacpac
+  - name: Import into a new Azure SQL database (created with this edition and size), without the package's users.
+    text: >-
+        az sql db bacpac import -s myserver -n sales_copy --edition GeneralPurpose --service-objective GP_Gen5_2
+        --max-size 32GB --import-users false --storage-uri ./sales.bacpac
+  - name: Import into SQL Server in a container with a self-signed certificate.
+    text: >-
+        az sql db bacpac import -s localhost,1433 -n sales_copy -u sa -p @sa-password.txt
+        --trust-server-certificate true --storage-uri ./sales.bacpac
   - name: Start an import and return at once, with the record shaped as New-AzSqlDatabaseImport's.
     text: az sql db bacpac import -s sqlite:///./data -n sales_copy --storage-uri ./sales.bacpac --no-wait --output-shape cmdlet
   - name: The cmdlets' private-link parameters are validated and recorded (not needed by the local engine).
@@ -186,4 +203,30 @@ examples:
     text: >-
         az sql db bacpac cancel --operation-id 3fa85f64-5717-4562-b3fc-2c963f66afa6 --server sqlite:///./data
         --database sales --elastic-pool pool1 --yes
+"""
+
+helps['sql db bacpac preflight'] = """
+type: command
+short-summary: Check the Always Encrypted key permissions an export or import needs, before any data moves.
+long-summary: >
+    Prints each permission with granted and required. Export needs ALTER ANY COLUMN MASTER KEY and
+    ALTER ANY COLUMN ENCRYPTION KEY on a source with encrypted columns or keys, and VIEW ANY COLUMN
+    MASTER KEY DEFINITION and VIEW ANY COLUMN ENCRYPTION KEY DEFINITION always (without them the key
+    catalog looks empty, which must not read as "no keys"). Importing a package with keys needs all
+    four on the target. Export and import run the same checks themselves and stop, before any data
+    moves, with the missing permissions and the GRANT statements that fix them. The embedded SQLite
+    engine has no permissions: the result is empty.
+examples:
+  - name: Check an export of an Azure SQL database with your Entra identity.
+    text: az sql db bacpac preflight -g mygroup -s myserver -n sales --direction export -o table
+  - name: Check an import of a BACPAC (its model says whether keys come along) with a SQL login.
+    text: >-
+        az sql db bacpac preflight --server localhost,1433 --name sales_copy --direction import
+        --storage-uri ./sales.bacpac --admin-user sa --admin-password @sa-password.txt --auth-type SQL
+        --trust-server-certificate true
+  - name: A BACPAC in Azure Blob Storage.
+    text: >-
+        az sql db bacpac preflight -s myserver -n sales_copy --direction import
+        --storage-uri https://acct.blob.core.windows.net/bacpacs/sales.bacpac --storage-key-type StorageAccessKey
+        --storage-key @key.txt
 """

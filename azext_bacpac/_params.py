@@ -129,6 +129,38 @@ def load_arguments(self, _):
         c.argument('output_shape', options_list=['--output-shape'], arg_type=get_enum_type(OUTPUT_SHAPES),
                    default='az', help=_SHAPE_HELP)
 
+    from azext_bacpac.engines.sqlserver.texts import (
+        CONSISTENCY_HELP, PREFLIGHT_HELP, TRUST_SERVER_CERTIFICATE_HELP)
+    for scope in ('sql db bacpac export', 'sql db bacpac import', 'sql db bacpac preflight'):
+        with self.argument_context(scope, arg_group='SQL Server') as c:
+            c.argument('trust_server_certificate', options_list=['--trust-server-certificate'],
+                       arg_type=get_three_state_flag(), help=TRUST_SERVER_CERTIFICATE_HELP)
+    with self.argument_context('sql db bacpac export', arg_group='SQL Server') as c:
+        c.argument('consistency', options_list=['--consistency'],
+                   arg_type=get_enum_type(['auto', 'required', 'none']), help=CONSISTENCY_HELP)
+    with self.argument_context('sql db bacpac import', arg_group='SQL Server') as c:
+        c.argument('import_users', options_list=['--import-users'], arg_type=get_three_state_flag(),
+                   help='Create the package\'s database users (default true). Users mapped to logins are '
+                        'created only when the login exists on the target server; logins are never created.')
+
+    with self.argument_context('sql db bacpac preflight') as c:
+        c.argument('server_name', options_list=['--server', '-s'],
+                   help='The server, as for export/import. The embedded SQLite engine has no permissions '
+                        'to check (the result is empty).')
+        c.argument('database_name', options_list=['--name', '-n'], help='Name of the database.')
+        c.argument('direction', options_list=['--direction'], arg_type=get_enum_type(['export', 'import']),
+                   help='Check for an export of the database, or for an import into it. ' + PREFLIGHT_HELP)
+        c.argument('storage_uri', options_list=['--storage-uri'], required=False,
+                   help='For an import: the BACPAC to import (its model says whether Always Encrypted keys '
+                        'come along). A local path, a file:// URI, or an Azure Blob URL.')
+        c.argument('administrator_login', options_list=['--admin-user', '-u'],
+                   help='Login to check the permissions of (as for export/import).')
+        c.argument('administrator_login_password', options_list=['--admin-password', '-p'],
+                   help='Password of the login: `@<file>`, `@-` (stdin) or the environment variable {}.'
+                   .format(ADMIN_PASSWORD_ENV))
+        c.argument('authentication_type', options_list=['--auth-type', '-a'], arg_type=get_enum_type(AUTH_TYPES),
+                   help='How to sign in to the server (as for export/import).')
+
     with self.argument_context('sql db bacpac export') as c:
         c.argument('overwrite', options_list=['--overwrite'], action='store_true',
                    help='Replace an existing BACPAC at --storage-uri. Without it an existing file is an '

@@ -85,3 +85,11 @@ def transform_activity_table(result):
 
 def _percent(value):
     return '{:.2f} %'.format(value) if isinstance(value, (int, float)) else value
+
+
+def transform_preflight_table(result):
+    """preflight: Permission, Granted, Required, Detail."""
+    if not isinstance(result, list):
+        return result
+    return [OrderedDict([('Permission', c.get('permission')), ('Granted', c.get('granted')),
+                         ('Required', c.get('required')), ('Detail', c.get('detail'))]) for c in result]

@@ -67,6 +67,12 @@ def validate_inspect(cmd, namespace):  # pylint: disable=unused-argument
     _validate_storage_args(namespace)
 
 
+def validate_preflight(cmd, namespace):  # pylint: disable=unused-argument
+    _validate_database_args(namespace)
+    if namespace.storage_uri is not None:
+        _validate_storage_args(namespace)
+
+
 # ---------------------------------------------------------------------------------------------
 
 def _validate_database_args(ns):
@@ -102,9 +108,11 @@ def _validate_database_args(ns):
                  if getattr(ns, attr, None) is not None]
         if given:
             logger.info('%s: not used by the embedded SQLite engine; ignored.', ', '.join(given))
-    elif ns.authentication_type != 'ManagedIdentity' and not ns.administrator_login_password:
+    elif (ns.administrator_login and ns.authentication_type != 'ManagedIdentity'
+          and not ns.administrator_login_password):
+        # Without --admin-user the engine signs in with an Entra access token: no password at all.
         raise RequiredArgumentMissingError(
-            '--admin-password/-p is required for server {}.'.format(ns.server_name),
+            '--admin-password/-p is required with --admin-user for server {}.'.format(ns.server_name),
             'Pass it without putting it on the command line: --admin-password @<file>, '
             '--admin-password @- (stdin), or the environment variable {}.'.format(ADMIN_PASSWORD_ENV))
 

@@ -1,8 +1,8 @@
 """The command table: one group under core's `sql db`, overriding no core command."""
 
 from azext_bacpac._transformers import (
-    transform_activity_table, transform_inspect_table, transform_operation_table)
-from azext_bacpac._validators import validate_export, validate_import, validate_inspect
+    transform_activity_table, transform_inspect_table, transform_operation_table, transform_preflight_table)
+from azext_bacpac._validators import validate_export, validate_import, validate_inspect, validate_preflight
 
 
 def load_command_table(self, _):
@@ -16,4 +16,6 @@ def load_command_table(self, _):
         g.custom_command('show', 'bacpac_show', table_transformer=transform_operation_table)
         g.custom_command('list', 'bacpac_list', table_transformer=transform_activity_table)
         g.custom_command('wait', 'bacpac_wait')
+        g.custom_command('preflight', 'bacpac_preflight', validator=validate_preflight,
+                         table_transformer=transform_preflight_table)
         g.custom_command('cancel', 'bacpac_cancel', confirmation=True, table_transformer=transform_activity_table)

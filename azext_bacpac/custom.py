@@ -20,10 +20,14 @@ def bacpac_export(cmd, server_name, database_name, storage_uri, resource_group_n
                   administrator_login=None, administrator_login_password=None, authentication_type=None,
                   storage_key_type=None, storage_key=None, tables=None, exclude_tables=None,
                   overwrite=False, use_network_isolation=None, storage_account_resource_id=None,
-                  sql_server_resource_id=None, return_at_once=False, output_shape='az'):
+                  sql_server_resource_id=None, trust_server_certificate=None, consistency=None,
+                  return_at_once=False, output_shape='az'):
     parameters = _request(administrator_login, authentication_type, storage_key_type, use_network_isolation,
                           storage_account_resource_id, sql_server_resource_id, output_shape,
-                          tables=tables, exclude_tables=exclude_tables, overwrite=overwrite)
+                          tables=tables, exclude_tables=exclude_tables, overwrite=overwrite,
+                          engine_options=_engine_options(cmd, server_name, resource_group_name, administrator_login,
+                                                         authentication_type, trust_server_certificate,
+                                                         consistency=consistency))
     return ops.submit(cmd, 'Export', server=server_name, database=database_name, storage_uri=storage_uri,
                       resource_group=resource_group_name, parameters=parameters,
                       secrets=_secrets(administrator_login_password, storage_key),
@@ -34,12 +38,17 @@ def bacpac_import(cmd, server_name, database_name, storage_uri, resource_group_n
                   administrator_login=None, administrator_login_password=None, authentication_type=None,
                   storage_key_type=None, storage_key=None, tables=None, exclude_tables=None,
                   edition=None, service_objective=None, max_size_bytes=None, use_network_isolation=None,
-                  storage_account_resource_id=None, sql_server_resource_id=None, return_at_once=False,
-                  output_shape='az'):
+                  storage_account_resource_id=None, sql_server_resource_id=None, trust_server_certificate=None,
+                  import_users=None, return_at_once=False, output_shape='az'):
     parameters = _request(administrator_login, authentication_type, storage_key_type, use_network_isolation,
                           storage_account_resource_id, sql_server_resource_id, output_shape,
                           tables=tables, exclude_tables=exclude_tables, edition=edition,
-                          service_objective=service_objective, max_size_bytes=max_size_bytes)
+                          service_objective=service_objective, max_size_bytes=max_size_bytes,
+                          engine_options=_engine_options(cmd, server_name, resource_group_name, administrator_login,
+                                                         authentication_type, trust_server_certificate,
+                                                         import_users=import_users, edition=edition,
+                                                         service_objective=service_objective,
+                                                         max_size_bytes=max_size_bytes))
     return ops.submit(cmd, 'Import', server=server_name, database=database_name, storage_uri=storage_uri,
                       resource_group=resource_group_name, parameters=parameters,
                       secrets=_secrets(administrator_login_password, storage_key),
@@ -97,6 +106,24 @@ def bacpac_cancel(cmd, operation_id, server_name=None, database_name=None, resou
     return [ops.shape(record, output_shape, 'activity')]
 
 
+def bacpac_preflight(cmd, server_name, database_name, direction='export', storage_uri=None, storage_key_type=None,
+                     storage_key=None, administrator_login=None, administrator_login_password=None,
+                     authentication_type=None, trust_server_certificate=None, resource_group_name=None):
+    options = _engine_options(cmd, server_name, resource_group_name, administrator_login, authentication_type,
+                              trust_server_certificate)
+    if options and administrator_login_password:
+        options['password'] = administrator_login_password
+    with translated_errors((administrator_login_password, storage_key)):
+        from azext_bacpac.pipelines.preflight import run_preflight
+        checks = run_preflight(server_name, database_name, direction, storage_uri=storage_uri,
+                               storage_key_type=storage_key_type, storage_key=storage_key, engine_options=options)
+    missing = [c['permission'] for c in checks if c.get('required') and c.get('granted') is not True]
+    if missing:
+        logger.warning('Missing for this %s: %s. The %s would stop before any data moves.',
+                       direction, ', '.join(missing), direction)
+    return checks
+
+
 def bacpac_inspect(cmd, storage_uri, storage_key_type=None, storage_key=None, verify_checksum=True):
     del cmd
     with translated_errors((storage_key,)):
@@ -119,6 +146,18 @@ def _request(admin_user, auth_type, storage_key_type, use_network_isolation, sto
                                                sql_server_resource_id, style=output_shape)
     return dict(pipeline_arguments, storage_key_type=storage_key_type, admin_user=admin_user,
                 auth_type=auth_type, network_isolation=isolation)
+
+
+def _engine_options(cmd, server, resource_group, admin_user, auth_type, trust_server_certificate, **options):
+    """Options for a SQL Server / Azure SQL engine (none for the embedded SQLite engine). No secrets:
+    the worker adds the password it receives on stdin."""
+    from azext_bacpac._validators import is_embedded
+    if is_embedded(server):
+        return {}
+    suffix = getattr(getattr(cmd.cli_ctx.cloud, 'suffixes', None), 'sql_server_hostname', None)
+    options.update(user=admin_user, auth_type=auth_type, trust_server_certificate=trust_server_certificate,
+                   resource_group=resource_group, server_suffix=suffix)
+    return {key: value for key, value in options.items() if value is not None}
 
 
 def _secrets(admin_password, storage_key):

@@ -103,6 +103,11 @@ def run(store, operation_id, secrets):
     beat = threading.Thread(target=reporter.beat, args=(stop,), daemon=True)
     beat.start()
     arguments = dict(record.parameters.get("request", {}))
+    engine_options = dict(arguments.pop("engine_options", None) or {})
+    if engine_options and secrets.get("admin_password"):
+        engine_options["password"] = secrets["admin_password"]     # SQL Server engines only
+    if engine_options:
+        arguments["engine_options"] = engine_options
     arguments.update(secrets)
     arguments.setdefault("storage_uri", record.storage_uri)
     arguments.update(server=record.server, database=record.database,

@@ -11,11 +11,15 @@ OPERATION = {'--no-wait', '--output-shape', '--use-network-isolation', '--storag
 COMMANDS = {
     'export': {'--resource-group', '--server', '--name', '--admin-user', '--admin-password', '--auth-type',
                '--storage-uri', '--storage-key-type', '--storage-key', '--tables', '--exclude-tables',
-               '--overwrite'} | OPERATION,
+               '--overwrite', '--trust-server-certificate', '--consistency'} | OPERATION,
     'import': {'--resource-group', '--server', '--name', '--admin-user', '--admin-password', '--auth-type',
                '--storage-uri', '--storage-key-type', '--storage-key', '--tables', '--exclude-tables',
-               '--edition', '--service-objective', '--max-size'} | OPERATION,
+               '--edition', '--service-objective', '--max-size', '--trust-server-certificate',
+               '--import-users'} | OPERATION,
     'inspect': {'--storage-uri', '--storage-key-type', '--storage-key', '--verify-checksum'},
+    'preflight': {'--server', '--name', '--direction', '--storage-uri', '--storage-key-type', '--storage-key',
+                  '--admin-user', '--admin-password', '--auth-type', '--trust-server-certificate',
+                  '--resource-group'},
     'show': {'--operation-status-link', '--operation-id', '--output-shape'},
     'list': {'--server', '--name', '--active-only', '--output-shape', '--resource-group'},
     'wait': {'--operation-status-link', '--operation-id', '--timeout', '--interval'},
@@ -25,7 +29,7 @@ COMMANDS = {
 SHORT = {'--resource-group': '-g', '--server': '-s', '--name': '-n', '--admin-user': '-u',
          '--admin-password': '-p', '--auth-type': '-a'}
 REQUIRED = {'export': {'--server', '--name', '--storage-uri'}, 'import': {'--server', '--name', '--storage-uri'},
-            'inspect': {'--storage-uri'}, 'show': set(), 'list': set(), 'wait': set(), 'cancel': {'--operation-id'}}
+            'inspect': {'--storage-uri'}, 'preflight': {'--server', '--name'}, 'show': set(), 'list': set(), 'wait': set(), 'cancel': {'--operation-id'}}
 
 
 def _arguments(name):
