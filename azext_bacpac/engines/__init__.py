@@ -8,8 +8,18 @@ which is all the pipelines use:
       .model (format.model.Model, every table), .model_bytes (exact model.xml to write, or None),
       .model_bom, .model_source, .warnings, .table_names (model order), .origin() (an Origin),
       .row_count(full_name), .row_batches(full_name) -> lists of codec-ready row tuples
+    optional, for the parallel export pipeline (pipelines/parallel.py; engines without them
+    export in one process, unchanged):
+      .row_batches(full_name, part=key) -> the rows of one part only
+      .partitions(full_name, rows_per_part) -> opaque picklable part keys in row order ([None]: whole)
+      .parallel_reader() -> picklable context manager (or None) that a worker process enters to get
+          a reader with .row_batches(full_name, part=key) in the SAME snapshot as this source
   engine.import_target(database) -> context manager with
       .check_target(), .create_schema(model, tables), .table_loader(full_name).insert(rows),
+      (optional, for decoder processes that hand over rows ready to insert (pipelines/parallel_import.py):
+       loader.decode_spec() -> picklable (RowCodec decoders {column: fn}, (width, outputs) of the row
+       mapper applied after them), or loader.mapper_spec() -> (width, outputs) alone; the pipeline
+       then sets loader.mapped_elsewhere = True and insert() skips its own mapping)
       .finish(package_parts) -> warnings, .commit() (publishes; leaving without it discards)
 
 Engines know nothing of the CLI or of storage.

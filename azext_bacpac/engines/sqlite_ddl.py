@@ -16,8 +16,8 @@ from ..format import variant as variant_codec
 from ..format.model import split_name
 from .rowmap import compile_row_mapper
 from .sqlite_schema import CATALOG_PREFIX, quote_ident
-from .sqlite_types import (INTEGER_NAMES, declared_type, import_adapter, type_sql, variant_companion,
-                           variant_natural)
+from .sqlite_types import (INTEGER_NAMES, declared_type, import_adapter, import_raw_decoder, type_sql,
+                           variant_companion, variant_natural)
 
 
 def sqlite_table_name(schema, name):
@@ -95,15 +95,30 @@ class TablePlan:
 
     def row_mapper(self):
         """BCP row -> SQLite row: per-column conversions compiled once (None when there are none)."""
+        return compile_row_mapper(*self.row_mapper_spec())
+
+    def raw_decoders(self):
+        """{column index: bytes -> SQLite value} for columns whose BCP bytes convert straight to
+        what row_mapper() would give (sqlite_types.import_raw_decoder); picklable."""
+        decoders = {}
+        for i, column in enumerate(self.columns):
+            decoder = None if column.companion else import_raw_decoder(column.sql_type, column.encrypted)
+            if decoder is not None:
+                decoders[i] = decoder
+        return decoders
+
+    def row_mapper_spec(self, raw_decoded=()):
+        """(width, output specs) of row_mapper(): picklable, for a decoder in another process.
+        Columns in `raw_decoded` arrive converted already (raw_decoders) and are copied."""
         outputs, companions = [], []
         for i, column in enumerate(self.columns):
             if column.companion:
                 outputs.append((variant_natural, i))
                 companions.append((_raw_bytes, i))
                 continue
-            adapter = import_adapter(column.sql_type, column.encrypted)
+            adapter = None if i in raw_decoded else import_adapter(column.sql_type, column.encrypted)
             outputs.append(i if adapter is None else (adapter, i))
-        return compile_row_mapper(len(self.columns), outputs + companions)
+        return len(self.columns), outputs + companions
 
     def index_sql(self, index, unique=None, where=True):
         unique = index.unique if unique is None else unique
@@ -222,7 +237,7 @@ def plan_tables(model, tables):
             continue
         if not stored(plan, [leaf(c) for c, _ in index.columns], f"index {index.name}"):
             continue
-        index_leaf = leaf(index.name)
+        index_leaf = leaf(index.name) or "unnamed_index"      # (only a damaged model.xml has one)
         sqlite_name = names.free(index_leaf, f"{plan.sqlite_name}.{index_leaf}")
         plan.indexes.append(IndexPlan(sqlite_name, index.name, index.unique,
                                       [(leaf(c), ascending) for c, ascending in index.columns], index.filter))
@@ -234,7 +249,7 @@ def _in_sqlite(plan, columns, what, warnings):
     missing = [c for c in columns if c not in plan.column_names]
     if missing:
         warnings.append(f"{what} was not created in SQLite: it uses computed column(s) "
-                        f"{', '.join(missing)} of {plan.table.full_name}; the package's definition is kept")
+                        f"{', '.join(map(str, missing))} of {plan.table.full_name}; the package's definition is kept")
     return not missing
 
 

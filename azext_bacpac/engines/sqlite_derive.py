@@ -37,7 +37,13 @@ Defaults are translated where T-SQL has the same meaning (numbers, strings, blob
 CURRENT_TIMESTAMP -> getutcdate(), datetime('now','localtime') -> getdate()); others are left out
 with a warning. Partial and expression indexes are left out with a warning.
 """
+import json
+import os
 import re
+import sqlite3
+import subprocess
+import sys
+import urllib.request
 from dataclasses import dataclass, field
 
 from ..errors import EngineError
@@ -176,6 +182,24 @@ class Stats:
     fraction_digits: int = None
     has_offset: bool = False
     has_seconds: bool = False     # date/time text with non-zero seconds (smalldatetime keeps minutes)
+    partial: bool = False         # only the statistics its family needs (_NEEDED); _by_data needs all
+
+
+class _NeedAllStats(Exception):
+    """choose_type fell back to the data's own type: the column needs every statistic."""
+
+
+# The statistics (indexes into _stat_expressions) that choose_type reads for a column of each family
+# while its values are what the family expects; a first scan computes only these. Any other case
+# reaches _by_data, which raises _NeedAllStats on partial stats, and the column is scanned again in
+# full. Families not listed are always scanned in full.
+_NEEDED = {
+    "integer": {0, 1, 2}, "bit": {0, 1, 2}, "float": {0}, "decimal": {0, 1, 2, 3, 9}, "money": {0, 1, 2, 3, 9},
+    "char": {0, 4, 5, 6}, "xml": {0}, "binary": {0, 7, 8}, "date": {0, 5, 9, 10, 11, 12},
+    "datetime": {0, 9, 10, 11, 12}, "datetimeoffset": {0, 9, 10, 11, 12}, "time": {0, 9, 10, 11, 12},
+    "guid": {0, 9}, "clr": {0}, "rowversion": {0, 7, 8},
+}
+_CONSTANTS = ["NULL"] * 9 + ["0", "NULL", "0", "0"]    # what an unneeded statistic is replaced by
 
 
 def _bad_expression(candidate, c):
@@ -219,29 +243,126 @@ def _stat_expressions(candidate, c):
         f"sum(CASE WHEN {bad} THEN 1 ELSE 0 END)" if bad else "0",
         (f"max(CASE WHEN {text} AND instr({c}, '.') > 0 THEN length({after_dot}) - "
          f"length(ltrim({after_dot}, '0123456789')) END)") if timed else "NULL",
-        (f"max({text} AND {c} GLOB '*[+-][0-9][0-9]:[0-9][0-9]' AND substr({c}, -5) <> '00:00')")
+        # substr(c, -6) GLOB '<6 single-character classes>' is c GLOB '*<same>', without the scan for '*'
+        (f"max({text} AND substr({c}, -6) GLOB '[+-][0-9][0-9]:[0-9][0-9]' AND substr({c}, -5) <> '00:00')")
         if timed else "0",
         f"max({text} AND length({c}) >= 19 AND substr({c}, 18, 2) <> '00')" if timed else "0",
     ]
 
 
-def scan(conn, table, candidates):
-    """{column: Stats} from aggregate queries over the table (one per 120 columns)."""
+def scan(conn, table, candidates, partial=False, rowid=None):
+    """{column: Stats} from aggregate queries over the table (one per 120 columns).
+
+    With `partial`, only the statistics each column's family needs (_NEEDED) are computed, and
+    the Stats say so (partial=True) where anything was left out. With `rowid` (the name of the
+    table's rowid), a large table may be scanned in rowid ranges by helper processes (_scan_in_ranges).
+    """
     names = list(candidates)
     result = {}
     for start in range(0, len(names), _STATS_PER_QUERY):
         chunk = names[start:start + _STATS_PER_QUERY]
-        expressions = [e for name in chunk for e in _stat_expressions(candidates[name], quote_ident(name))]
-        row = conn.execute(f"SELECT {', '.join(expressions)} FROM {quote_ident(table)}").fetchone()
+        expressions, cut = [], set()
+        for name in chunk:
+            full = _stat_expressions(candidates[name], quote_ident(name))
+            needed = _NEEDED.get(candidates[name].family) if partial else None
+            if needed is None:
+                expressions += full
+            else:
+                expressions += [e if i in needed else _CONSTANTS[i] for i, e in enumerate(full)]
+                cut.add(name)
+        sql = f"SELECT {', '.join(expressions)} FROM {quote_ident(table)}"
         width = len(expressions) // len(chunk)
+        row = _scan_in_ranges(conn, table, sql, width, rowid) if rowid else None
+        if row is None:
+            row = conn.execute(sql).fetchone()
         for i, name in enumerate(chunk):
             (classes, int_min, int_max, real_max, text_min, text_max, non_ascii, blob_min, blob_max, bad,
              digits, offset, seconds) = row[width * i:width * (i + 1)]
             present = set((classes or "").split(",")) - {""}
             result[name] = Stats(present - {"null"}, "null" in present, int_min, int_max, real_max, text_min,
                                  text_max, bool(non_ascii), blob_min, blob_max, bad or 0, digits, bool(offset),
-                                 bool(seconds))
+                                 bool(seconds), partial=name in cut)
     return result
+
+
+# ---- scanning a large table with several processes ---------------------------------------------
+# Each helper is a plain `python -c` process that runs the same aggregate query over one rowid range
+# of the file; the aggregates combine exactly (min, max, sum, union of storage classes). Only for
+# rollback-journal files: this export's read transaction keeps writers from committing, so every
+# helper reads the same snapshot. WAL and in-memory databases are scanned with one query.
+
+PARALLEL_SCAN_ROWS = 200_000
+_COMBINE = ("union", "min", "max", "max", "min", "max", "max", "min", "max", "sum", "max", "max", "max")
+_HELPER = """
+import json, sqlite3, sys
+job = json.load(sys.stdin)
+conn = sqlite3.connect(job["uri"], uri=True, timeout=job["timeout"])
+row = conn.execute(job["sql"], (job["low"], job["high"])).fetchone()
+json.dump(list(row), sys.stdout)
+"""
+
+
+def _scan_in_ranges(conn, table, sql, width, rowid):
+    """The combined aggregate row over rowid ranges scanned in parallel, or None (not worth it or
+    not possible: the caller runs the one query itself)."""
+    helpers = min(os.cpu_count() or 1, 8) - 1
+    if helpers < 1 or os.name != "posix" or not sys.executable:
+        return None
+    try:
+        path = next((row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main"), "")
+        if not path or str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+            return None
+        low, high, count = conn.execute(f"SELECT min({rowid}), max({rowid}), count(*) "
+                                        f"FROM {quote_ident(table)} NOT INDEXED").fetchone()
+    except sqlite3.Error:
+        return None
+    if not count or count < PARALLEL_SCAN_ROWS:
+        return None
+    ranged = sql + f" NOT INDEXED WHERE {rowid} BETWEEN ? AND ?"
+    step = (high - low) // (helpers + 1) + 1
+    bounds = [(low + i * step, min(high, low + (i + 1) * step - 1)) for i in range(helpers + 1)]
+    uri = "file:" + urllib.request.pathname2url(os.path.abspath(path)) + "?mode=ro"
+    processes = []
+    try:
+        for range_low, range_high in bounds[1:]:
+            process = subprocess.Popen([sys.executable, "-c", _HELPER], stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            process.stdin.write(json.dumps({"uri": uri, "timeout": 5.0, "sql": ranged, "low": range_low,
+                                            "high": range_high}).encode())
+            process.stdin.close()
+            processes.append(process)
+        rows = [conn.execute(ranged, bounds[0]).fetchone()]
+        for process in processes:
+            out = process.stdout.read()
+            if process.wait() != 0:
+                return None
+            rows.append(json.loads(out))
+    except (OSError, ValueError, sqlite3.Error):
+        return None
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            process.stdout.close()
+    combined = list(rows[0])
+    for row in rows[1:]:
+        for i, value in enumerate(row):
+            old = combined[i]
+            if value is None:
+                continue
+            kind = _COMBINE[i % width]
+            if old is None:
+                combined[i] = value
+            elif kind == "union":
+                combined[i] = ",".join(sorted(set(old.split(",")) | set(value.split(","))))
+            elif kind == "min":
+                combined[i] = min(old, value)
+            elif kind == "max":
+                combined[i] = max(old, value)
+            else:
+                combined[i] = old + value
+    return combined
 
 
 # ---- choosing the type -------------------------------------------------------------------------
@@ -364,6 +485,8 @@ def _fit_temporal(candidate, stats):
 
 
 def _by_data(stats, key, prefer_variant=False):
+    if stats.partial:
+        raise _NeedAllStats()
     classes = stats.classes
     if not prefer_variant:
         if classes == {"integer"}:
@@ -452,7 +575,23 @@ def derive_columns(conn, info, columns=None, keys=()):
         if column.name == alias:
             candidate = Candidate("integer", _t("bigint"))
         candidates[column.name] = candidate
-    stats = scan(conn, info.name, candidates) if candidates else {}
+    # A first scan computes what each column's declared family needs; the rare column whose data
+    # does not fit its family is scanned again with every statistic (choose_type then decides by data).
+    rowid = None
+    if not info.without_rowid:
+        names = {c.name.lower() for c in info.columns}
+        rowid = next((n for n in ("rowid", "_rowid_", "oid") if n not in names), None)
+    stats = scan(conn, info.name, candidates, partial=True, rowid=rowid) if candidates else {}
+    again = {}
+    for column in columns:
+        try:
+            choose_type(candidates[column.name], stats[column.name], column.name in keys)
+        except _NeedAllStats:
+            again[column.name] = candidates[column.name]
+        except MixedValues:
+            pass
+    if again:
+        stats.update(scan(conn, info.name, again, rowid=rowid))
     types = {}
     for column in columns:
         try:

@@ -20,8 +20,10 @@ from .sqlite_ddl import plan_tables
 from .sqlite_schema import read_tables, user_object_count
 
 FILE_MODE = 0o600
+# temp_store FILE: index builds sort in cache_size memory and spill the rest to a temporary file
+# (MEMORY would keep the whole sort in RAM: peak RSS growing with the largest index).
 _BULK_PRAGMAS = ("PRAGMA journal_mode = OFF", "PRAGMA synchronous = OFF", "PRAGMA locking_mode = EXCLUSIVE",
-                 "PRAGMA temp_store = MEMORY", "PRAGMA cache_size = -65536", "PRAGMA foreign_keys = OFF")
+                 "PRAGMA temp_store = FILE", "PRAGMA cache_size = -32768", "PRAGMA foreign_keys = OFF")
 
 
 class SqliteImportTarget:
@@ -113,7 +115,9 @@ class SqliteImportTarget:
                 count = user_object_count(conn)
             finally:
                 conn.close()
-        except sqlite3.Error:
+        except sqlite3.Error as error:
+            if "locked" in str(error).lower() or "busy" in str(error).lower():
+                return "is locked by another process (a write is in progress)"
             return "is not an empty SQLite database"
         return f"holds {count} tables, indexes or views" if count else None
 
@@ -242,13 +246,31 @@ class _TableLoader:
         self.plan = plan
         self.sql = plan.insert_sql()
         self.mapper = plan.row_mapper()
+        self.mapped_elsewhere = False     # set by a pipeline whose decoder already applies mapper_spec()
         self.rows = 0
 
+    def mapper_spec(self):
+        """(width, outputs) of this table's row mapper (rowmap.compile_row_mapper), picklable."""
+        return self.plan.row_mapper_spec()
+
+    def decode_spec(self):
+        """(decoders for RowCodec, mapper spec after them): a decoder in another process yields
+        rows ready for insert with mapped_elsewhere set. Both picklable."""
+        decoders = self.plan.raw_decoders()
+        return decoders, self.plan.row_mapper_spec(set(decoders))
+
     def insert(self, rows):
-        mapper = self.mapper
+        mapper = None if self.mapped_elsewhere else self.mapper
         try:
             self.conn.executemany(self.sql, rows if mapper is None else map(mapper, rows))
         except sqlite3.Error as error:
             raise EngineError(f"table {self.plan.table.full_name}: SQLite refused a row after row {self.rows}: "
                               f"{error}") from None
+        except UnicodeEncodeError:
+            # SQL Server text may hold unpaired UTF-16 surrogates; SQLite's UTF-8 text cannot.
+            raise EngineError(f"table {self.plan.table.full_name}: a text value after row {self.rows} holds an "
+                              f"unpaired UTF-16 surrogate, which SQLite text cannot store") from None
+        except (ValueError, OverflowError, TypeError) as error:
+            raise EngineError(f"table {self.plan.table.full_name}: a value after row {self.rows} cannot be "
+                              f"stored in SQLite: {error}") from None
         self.rows += len(rows)

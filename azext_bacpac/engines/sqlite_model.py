@@ -31,7 +31,7 @@ from .sqlite_ddl import plan_tables
 from .sqlite_derive import (DerivedTable, NameSpace, derive_columns, derive_foreign_keys, derive_table, key_columns,
                             tsql_default)
 from .sqlite_schema import other_objects, read_tables
-from .sqlite_types import export_adapter, variant_from_sqlite
+from .sqlite_types import export_fast_adapter, variant_from_sqlite
 
 DERIVED_COLLATION = "SQL_Latin1_General_CP1_CI_AS"
 # Objects that belong to one table: they go with it without a warning of their own.
@@ -88,7 +88,7 @@ def bind(model, table, sqlite_name, info, companions=None):
             outputs.append((variant_from_sqlite, i, len(select)))
             select.append(companion)
             continue
-        adapter = export_adapter(sql_type, column.is_encrypted)
+        adapter = export_fast_adapter(sql_type, column.is_encrypted)
         outputs.append(i if adapter is None else (adapter, i))
     order_by = None
     if not info.without_rowid:

@@ -37,7 +37,7 @@ import decimal
 import functools
 import re
 
-from ..format.sqltypes import SqlType
+from ..format.sqltypes import SqlType, datetime2_text_bytes, decimal_text_encoder
 from ..format.values import PreciseDateTime, PreciseTime, SqlVariant
 from ..format import variant as variant_codec
 
@@ -289,6 +289,66 @@ def import_adapter(sql_type, encrypted=False):
     return None
 
 
+def import_raw_decoder(sql_type, encrypted=False):
+    """BCP value bytes -> SQLite value, for the columns where that skips a Python value in between
+    (decimal/numeric: their 19 bytes; datetime2: its 8), else None. Gives exactly what decoding
+    and then import_adapter give (format/sqltypes byte layouts, §5 of the format doc)."""
+    if encrypted:
+        return None
+    if sql_type.name in DECIMAL_NAMES:
+        return _decimal_raw_integer if decimal_stored_as_integer(sql_type) else _decimal_raw_text
+    if sql_type.name == "datetime2":
+        return functools.partial(_datetime2_raw_text, sql_type.scale or 0)
+    return None
+
+
+def _decimal_raw_integer(raw):
+    magnitude = int.from_bytes(raw[3:19], "little") // 10 ** raw[1]      # int(Decimal) truncates too
+    return magnitude if raw[2] else -magnitude
+
+
+def _decimal_raw_text(raw):
+    scale = raw[1]
+    digits = str(int.from_bytes(raw[3:19], "little"))
+    if scale:
+        digits = digits.rjust(scale + 1, "0")
+        digits = digits[:-scale] + "." + digits[-scale:]
+    return digits if raw[2] else "-" + digits
+
+
+_DATE_TEXT = {}
+_CLOCK_TEXT = {}
+
+
+def _datetime2_raw_text(scale, raw):
+    value = int.from_bytes(raw, "little")
+    days, ticks = value >> 40, value & 0xFFFFFFFFFF
+    day = _DATE_TEXT.get(days)
+    if day is None:
+        day = format_date(datetime.date.fromordinal(days + 1))
+        if len(_DATE_TEXT) < 100_000:
+            _DATE_TEXT[days] = day
+    seconds, hundred_ns = divmod(ticks, 10_000_000)
+    clock = _CLOCK_TEXT.get(seconds)
+    if clock is None:
+        if seconds >= 86_400:
+            raise ValueError(f"time of day {ticks} (100 ns) is past midnight")
+        minutes, second = divmod(seconds, 60)
+        clock = _CLOCK_TEXT[seconds] = f"{minutes // 60:02d}:{minutes % 60:02d}:{second:02d}"
+    return f"{day} {clock}{_fraction(hundred_ns, scale)}"
+
+
+def export_fast_adapter(sql_type, encrypted=False):
+    """export_adapter, except that decimal/numeric and datetime2 text in the form this engine
+    writes goes straight to its BCP bytes (format.sqltypes fast paths, which the encoder passes
+    through); every other value takes export_adapter's way, with its errors."""
+    if not encrypted and sql_type.name in DECIMAL_NAMES:
+        return functools.partial(_decimal_fast, decimal_text_encoder(sql_type.precision, sql_type.scale))
+    if not encrypted and sql_type.name == "datetime2":
+        return _datetime2_fast
+    return export_adapter(sql_type, encrypted)
+
+
 def export_adapter(sql_type, encrypted=False):
     """SQLite value -> the Python value the BCP encoder takes, for a column of `sql_type`."""
     if encrypted:
@@ -305,6 +365,14 @@ def export_adapter(sql_type, encrypted=False):
     if name == "datetimeoffset":
         return parse_datetimeoffset
     return None
+
+
+def _decimal_fast(encode, value):
+    return (type(value) is str and encode(value)) or _decimal_from_text(value)
+
+
+def _datetime2_fast(value):
+    return (type(value) is str and datetime2_text_bytes(value)) or parse_naive_datetime(value)
 
 
 # ---- sql_variant -------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ functions, one that decodes as many whole rows as a buffer holds and one that en
 Runs of NOT NULL fixed-width columns become a single struct call; each other column a few lines
 specialised to its prefix width and codec. Nothing is dispatched per value at run time.
 """
+import dataclasses
 import struct
 from dataclasses import dataclass
 
@@ -39,8 +40,8 @@ class _BadPrefix(Exception):
         self.column, self.value, self.row_start = column, value, row_start
 
 
-def _compile(columns):
-    """Generate the decode and encode functions for one table layout."""
+def _compile(columns, decoders=None):
+    """Generate the decode and encode functions for one table layout (`decoders`: see RowCodec)."""
     names = {"_NeedMore": _NeedMore, "_BadPrefix": _BadPrefix}
     decode = ["def decode_rows(buf, pos, end, append):",
               "    start = pos",
@@ -84,6 +85,8 @@ def _compile(columns):
 
     for index, column in enumerate(columns):
         codec = codec_for(column.sql_type, column.nullable, column.encrypted)
+        if decoders and index in decoders:
+            codec = dataclasses.replace(codec, decode=decoders[index])
         fixed = isinstance(codec, FixedCodec)
         if fixed and not column.nullable and not codec.prefix_not_null:
             run.append((index, codec))
@@ -100,11 +103,15 @@ def _compile(columns):
                "    except _NeedMore as short:",
                "        return start, short.need",
                "    return pos, 0"]
+    # The same row body in a loop: a batch with one list and one join, no call per row.
+    batch = ["def encode_rows(rows):", "    parts = []", "    add = parts.append",
+             f"    for ({''.join(f'c{i}, ' for i in range(len(columns)))}) in rows:"]
+    batch += ["        pass"] + ["    " + line for line in encode[4:]] + ["    return b''.join(parts)"]
     encode.append("    return b''.join(parts)")
     names["struct_error"] = struct.error
-    source = "\n".join(decode) + "\n\n" + "\n".join(encode) + "\n"
+    source = "\n".join(decode) + "\n\n" + "\n".join(encode) + "\n\n" + "\n".join(batch) + "\n"
     exec(compile(source, "<bcp layout>", "exec"), names)   # noqa: S102 - generated from our own table
-    return names["decode_rows"], names["encode_row"], source
+    return names["decode_rows"], (names["encode_row"], names["encode_rows"]), source
 
 
 def _compile_prefixed_fixed(index, codec, nullable, names, decode, encode):
@@ -164,10 +171,13 @@ def _compile_variable(index, codec, names, decode, encode):
 class RowCodec:
     """Decodes and encodes the BCP rows of one table; build it once per table."""
 
-    def __init__(self, table_name, columns):
+    def __init__(self, table_name, columns, decoders=None):
+        """`decoders` ({column index: function}) replaces the codec's decode function for those
+        columns: it receives what that codec's decode would (the struct items of a fixed-width
+        value, the bytes of a variable one) and returns the value to yield instead."""
         self.table_name = table_name
         self.columns = list(columns)
-        self._decode_rows, self._encode_row, self.source = _compile(self.columns)
+        self._decode_rows, (self._encode_row, self._encode_rows), self.source = _compile(self.columns, decoders)
 
     # -- encoding ------------------------------------------------------------------------------
     def encode(self, row):
@@ -178,9 +188,8 @@ class RowCodec:
             raise self._encode_error(row, error) from None
 
     def encode_many(self, rows):
-        encode_row = self._encode_row
         try:
-            return b"".join([encode_row(row) for row in rows])
+            return self._encode_rows(rows)
         except Exception:
             for row in rows:
                 self.encode(row)
@@ -208,6 +217,12 @@ class RowCodec:
         than the data holds fail at once, instead of being read for. With `with_offsets`, yields
         (rows, bytes of the stream consumed by these and all earlier rows).
         """
+        if not self.columns:
+            # A row of no columns has no bytes: any data would decode to endless empty rows.
+            if stream.read(1):
+                raise DataError(f"table {self.table_name}: {source_name} holds data, but model.xml gives the "
+                                f"table no stored columns")
+            return
         decode_rows = self._decode_rows
         buf = b""
         offset = 0            # stream offset of buf[0]

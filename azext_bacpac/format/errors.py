@@ -22,6 +22,14 @@ class UnsafeEntryError(PackageError):
     """An entry name or size that a well-formed BACPAC never has ('..', absolute paths, bombs)."""
 
 
+class PackageTooLargeError(UnsafeEntryError):
+    """The entries declare more uncompressed bytes in all than the reader's limit (max_total_bytes)."""
+
+    def __init__(self, message, declared=None, limit=None):
+        super().__init__(message)
+        self.declared, self.limit = declared, limit
+
+
 class ChecksumMismatchError(PackageError):
     """Origin.xml's model.xml checksum does not match the stored model.xml bytes."""
 

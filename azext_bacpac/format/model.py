@@ -198,8 +198,11 @@ def read_type_specifier(spec):
         type_ref = "[xml]"
     parts = split_name(type_ref) if type_ref else ["sql_variant"]
     name = parts[-1].lower() if (type_ref and _is_builtin(rels, "Type")) else parts[-1]
-    return SqlType(name, _int(props, "Length"), _int(props, "Precision"), _int(props, "Scale"),
-                   _flag(props, "IsMax")), type_ref, _is_builtin(rels, "Type")
+    length, precision, scale = _int(props, "Length"), _int(props, "Precision"), _int(props, "Scale")
+    for label, value, top in (("Length", length, 2**31 - 1), ("Precision", precision, 53), ("Scale", scale, 38)):
+        if value is not None and not 0 <= value <= top:
+            raise ModelError(f"model.xml: type {type_ref or name} has {label} {value}, outside 0..{top}")
+    return SqlType(name, length, precision, scale, _flag(props, "IsMax")), type_ref, _is_builtin(rels, "Type")
 
 
 def _is_builtin(rels, name):

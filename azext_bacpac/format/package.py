@@ -15,7 +15,8 @@ import zlib
 from dataclasses import dataclass, field
 
 from .bcp import ColumnLayout, RowCodec
-from .errors import ChecksumMismatchError, DataError, MissingPartError, PackageError, UnsafeEntryError
+from .errors import (ChecksumMismatchError, DataError, MissingPartError, PackageError, PackageTooLargeError,
+                     UnsafeEntryError)
 from .model import Model, quote, split_name
 from .parts import (Origin, content_types_bytes, dac_metadata_bytes, model_checksum, read_dac_metadata,
                     read_relationships, relationships_bytes)
@@ -28,6 +29,7 @@ RELS = "_rels/.rels"
 DATA_NAME = re.compile(r"^Data/(?P<folder>[^/]+)/TableData-(?P<stream>\d{3})-(?P<chunk>\d{5})\.BCP$")
 MAX_DEFLATE_RATIO = 1032          # deflate cannot expand data more than ~1032:1
 MAX_XML_PART = 1 << 30
+MAX_TOTAL_BYTES = 1 << 40         # default cap on the uncompressed bytes all entries declare (1 TiB)
 DEFAULT_PART_BYTES = 64 << 20     # uncompressed bytes per TableData part before a new one starts
 ZIP64_FROM = 1 << 30              # parts that may pass 2 GiB get Zip64 headers from the start
 
@@ -53,23 +55,30 @@ def table_layout(model, table):
             for column in table.stored_columns]
 
 
+def _shown(name, limit=200):
+    """An entry name for a message: repr'd, and cut short (a damaged name may be any bytes, any length)."""
+    return repr(name) if len(name) <= limit else repr(name[:limit]) + f"... ({len(name)} characters)"
+
+
 def _check_entry_name(name):
     if ("\x00" in name or "\\" in name or name.startswith("/") or re.match(r"^[A-Za-z]:", name)
             or any(part == ".." for part in name.split("/"))):
-        raise UnsafeEntryError(f"entry name {name!r} is not allowed in a BACPAC (absolute path, '..', "
+        raise UnsafeEntryError(f"entry name {_shown(name)} is not allowed in a BACPAC (absolute path, '..', "
                                f"backslash or NUL)")
 
 
 class PackageReader:
     """A BACPAC opened for reading. Use as a context manager or call close()."""
 
-    def __init__(self, source, verify_checksum=True, source_name=None):
+    def __init__(self, source, verify_checksum=True, source_name=None, max_total_bytes=MAX_TOTAL_BYTES):
         self.source_name = source_name or (os.fspath(source) if isinstance(source, (str, os.PathLike)) else "package")
+        self.max_total_bytes = max_total_bytes      # None: no cap (the per-entry deflate ratio still holds)
         try:
             self._zip = zipfile.ZipFile(source, "r")
         except FileNotFoundError:
             raise
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as error:
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError,
+                RuntimeError) as error:     # NotImplementedError: "zip file version 14.8" and the like
             raise PackageError(f"{self.source_name} is not a BACPAC (not a readable ZIP package: {error})") from None
         try:
             self._index()
@@ -97,19 +106,27 @@ class PackageReader:
         for info in self._zip.infolist():
             _check_entry_name(info.orig_filename)   # zipfile cuts names at NUL; the original keeps it
             if info.filename in self._entries:
-                raise UnsafeEntryError(f"{self.source_name}: entry {info.filename!r} appears twice")
+                raise UnsafeEntryError(f"{self.source_name}: entry {_shown(info.filename)} appears twice")
+            if info.flag_bits & 0x61:       # encrypted, patched data, strong encryption
+                raise PackageError(f"{self.source_name}: entry {_shown(info.filename)} is encrypted or patched "
+                                   f"(ZIP flags {info.flag_bits:#06x}), which BACPACs never are")
             if info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size:
-                raise UnsafeEntryError(f"{self.source_name}: entry {info.filename!r} declares {info.file_size} "
+                raise UnsafeEntryError(f"{self.source_name}: entry {_shown(info.filename)} declares {info.file_size} "
                                        f"bytes but stores {info.compress_size}")
             if info.compress_type == zipfile.ZIP_DEFLATED and \
                     info.file_size > info.compress_size * MAX_DEFLATE_RATIO + 1024:
-                raise UnsafeEntryError(f"{self.source_name}: entry {info.filename!r} declares {info.file_size} "
+                raise UnsafeEntryError(f"{self.source_name}: entry {_shown(info.filename)} declares {info.file_size} "
                                        f"bytes from {info.compress_size} compressed bytes, more than deflate "
                                        f"can produce (a damaged or hostile package)")
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                raise PackageError(f"{self.source_name}: entry {info.filename!r} uses compression method "
+                raise PackageError(f"{self.source_name}: entry {_shown(info.filename)} uses compression method "
                                    f"{info.compress_type}, which BACPACs never use")
             self._entries[info.filename] = info
+        declared = sum(info.file_size for info in self._entries.values())
+        if self.max_total_bytes is not None and declared > self.max_total_bytes:
+            raise PackageTooLargeError(f"{self.source_name}: its entries declare {declared} bytes uncompressed in "
+                                       f"all, more than the limit of {self.max_total_bytes} bytes (a ZIP bomb, or "
+                                       f"a genuinely huge package)", declared, self.max_total_bytes)
 
     def _read_part(self, name, required=False):
         info = self._entries.get(name)
@@ -138,14 +155,14 @@ class PackageReader:
                 continue
             match = DATA_NAME.match(name)
             if match is None:
-                raise PackageError(f"{self.source_name}: data entry {name!r} is not named "
+                raise PackageError(f"{self.source_name}: data entry {_shown(name)} is not named "
                                    f"Data/<schema>.<table>/TableData-NNN-NNNNN.BCP")
             key = bound.get(name)
             if key is None or None in key:
                 schema, _, table_name = match.group("folder").partition(".")
                 key = (schema, table_name)
             if key not in tables:
-                raise PackageError(f"{self.source_name}: data entry {name!r} belongs to no table of model.xml")
+                raise PackageError(f"{self.source_name}: data entry {_shown(name)} belongs to no table of model.xml")
             found.append((int(match.group("stream")), int(match.group("chunk")), name, key, info))
         for _, _, name, key, info in sorted(found):
             data = tables[key]

@@ -109,7 +109,86 @@ def _decode_datetime2(raw):
 
 
 def _encode_datetime2(value):
+    if type(value) is bytes and len(value) == 8:
+        return value                    # already encoded (datetime2_text_bytes)
     return hundred_ns_since_midnight(value).to_bytes(5, "little") + (value.toordinal() - 1).to_bytes(3, "little")
+
+
+# ---- fast paths from canonical text (engines that store values as text, e.g. SQLite) -------------
+# Each returns the value's BCP bytes, exactly what encoding the parsed value gives, or None for any
+# text it does not recognise; the caller then parses the text the ordinary way (which also names
+# the error). The encoders above accept these bytes as already encoded.
+
+_DAYS = {}                      # 'YYYY-MM-DD' -> days since 0001-01-01 (bounded caches)
+_CLOCK = {}                     # 'HH:MM:SS' -> 100 ns ticks since midnight
+_CACHE_LIMIT = 100_000
+_FRACTION_SCALE = [10 ** (7 - n) for n in range(8)]
+
+
+def datetime2_text_bytes(text):
+    """'YYYY-MM-DD HH:MM:SS[.f{1,7}]' -> the 8 BCP bytes of datetime2 (any scale); else None."""
+    size = len(text)
+    if size < 19 or size == 20 or size > 27 or text[10] != " " or (size > 19 and text[19] != "."):
+        return None
+    day = text[:10]
+    days = _DAYS.get(day)
+    if days is None:
+        if day[4] != "-" or day[7] != "-" or not (day[:4] + day[5:7] + day[8:]).isdigit() or not day.isascii():
+            return None
+        try:
+            days = datetime.date.fromisoformat(day).toordinal() - 1
+        except ValueError:
+            return None
+        if len(_DAYS) < _CACHE_LIMIT:
+            _DAYS[day] = days
+    clock = text[11:19]
+    ticks = _CLOCK.get(clock)
+    if ticks is None:
+        if clock[2] != ":" or clock[5] != ":" or not (clock[:2] + clock[3:5] + clock[6:]).isdigit() \
+                or not clock.isascii():
+            return None
+        try:
+            moment = datetime.time.fromisoformat(clock)
+        except ValueError:
+            return None
+        ticks = ((moment.hour * 60 + moment.minute) * 60 + moment.second) * HUNDRED_NS_PER_SECOND
+        _CLOCK[clock] = ticks
+    if size > 19:
+        fraction = text[20:]
+        if not (fraction.isascii() and fraction.isdigit()):
+            return None
+        ticks += int(fraction) * _FRACTION_SCALE[len(fraction)]
+    return (ticks | days << 40).to_bytes(8, "little")
+
+
+class decimal_text_encoder:   # noqa: N801 - used like the factory functions above
+    """decimal_text_encoder(p, s)(text): plain decimal text ('-123.45', '0.5', '7'; ASCII digits,
+    at most `s` fraction digits) -> the 19 BCP bytes of decimal(p, s); None for other text or a
+    value that does not fit (the caller's ordinary path then rounds or reports it). Picklable."""
+
+    def __init__(self, precision, scale):
+        self.precision = 18 if precision is None else precision
+        self.scale = scale or 0
+        self._positive = bytes([self.precision, self.scale, 1])
+        self._negative = bytes([self.precision, self.scale, 0])
+        self._limit = 10 ** self.precision
+
+    def __reduce__(self):
+        return (decimal_text_encoder, (self.precision, self.scale))
+
+    def __call__(self, text):
+        if text[:1] == "-":
+            head, body = self._negative, text[1:]
+        else:
+            head, body = self._positive, text
+        whole, _, fraction = body.partition(".")
+        digits = whole + fraction
+        if len(fraction) > self.scale or not digits or not digits.isdigit() or not digits.isascii():
+            return None
+        magnitude = int(digits + "0" * (self.scale - len(fraction)))
+        if magnitude >= self._limit:
+            return None
+        return head + magnitude.to_bytes(16, "little")
 
 
 _OFFSETS = {}
@@ -212,6 +291,8 @@ def decimal_encoder(precision, scale):
     limit = 10 ** precision
 
     def encode(value):
+        if type(value) is bytes and len(value) == 19 and value[:2] == header:
+            return value                # already encoded (decimal_text_encoder)
         if not isinstance(value, decimal.Decimal):
             value = decimal.Decimal(value) if not isinstance(value, float) else decimal.Decimal(repr(value))
         if not value.is_finite():

@@ -44,6 +44,8 @@ def parse_xml(data, part_name):
         raise ModelError(f"{part_name}: {error}") from None
     except (expat.ExpatError, AssertionError, IndexError) as error:
         raise ModelError(f"{part_name} is not well-formed XML: {error}") from None
+    except (LookupError, ValueError) as error:      # e.g. <?xml encoding="utfi8"?>: an unknown encoding
+        raise ModelError(f"{part_name} cannot be read as XML: {error}") from None
 
 
 def _qualified(name):

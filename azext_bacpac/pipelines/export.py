@@ -1,27 +1,48 @@
-"""Export: engine -> BCP encoder -> package writer -> storage, one table after another."""
+"""Export: engine -> BCP encoder -> raw deflate -> package assembly -> storage.
+
+Tables (and row ranges of large tables) are encoded and deflated by worker processes when the
+export is large enough and the engine can give them one snapshot (see parallel.py); otherwise the
+same work runs in this process. Either way the package streams to storage in bounded memory and
+is published only by the storage writer's commit: a failed or cancelled export leaves nothing.
+"""
 import time
 
 from ..engines import open_engine
-from ..errors import EngineError
-from ..format.errors import EncodeError
-from ..format.package import PackageWriter
+from ..errors import InvalidInputError
+from ..format import deflate
+from ..format.assembly import PackageAssembler
+from ..format.bcp import RowCodec
 from ..format.model import quote
+from ..format.package import table_layout
 from ..storage import open_location
+from . import parallel
 from .filters import select_tables
 from .progress import Progress
 from .subset import subset_model
 
 
 def export_database(server, database, storage_uri, *, tables=None, exclude_tables=None, overwrite=False,
-                    progress=None, cancel=None, compresslevel=6, storage_key_type=None,
-                    storage_key=None):
+                    progress=None, cancel=None, compresslevel=None, storage_key_type=None,
+                    storage_key=None, workers=None, compressor=None, part_bytes=None):
     """Export a database to a BACPAC at storage_uri; returns a summary dict.
+
+    workers: worker processes (None: one per CPU for exports of PARALLEL_MIN_ROWS rows or more,
+    none below; 0: none). compressor: 'zlib-ng', 'isal' or 'zlib' (None: the fastest installed).
+    compresslevel: that library's level (None: its default, see format/deflate.py).
 
     Summary keys: server, database, storageUri, path, tables (count), rows, bytes (BCP payload),
     packageBytes, elapsedSeconds, modelSource ('stored' | 'merged' | 'derived'), perTable
-    ([{name, rows, bytes}]), warnings.
+    ([{name, rows, bytes}]), warnings, pipeline ({workers, compressor, level, parts}).
     """
     started = time.monotonic()
+    try:
+        library = deflate.deflate_library(compressor)
+        level = deflate.check_level(library, compresslevel)
+    except ValueError as error:
+        raise InvalidInputError(str(error)) from None
+    if workers is not None and (not isinstance(workers, int) or workers < 0):
+        raise InvalidInputError(f"workers must be a whole number >= 0 (got {workers!r})")
+    part_bytes = part_bytes or parallel.PART_BYTES
     engine = open_engine(server)
     location = open_location(storage_uri, storage_key_type, storage_key)
     location.check_writable(overwrite)          # before any data moves
@@ -34,21 +55,45 @@ def export_database(server, database, storage_uri, *, tables=None, exclude_table
         if len(kept) != len(available):
             model, left_out = subset_model(model, kept)
             warnings.extend(left_out)
-        rows_total = sum(source.row_count(name) for name in kept) if progress is not None else None
-        reporter = Progress(progress, cancel, len(kept), rows_total,
+        counts = {name: source.row_count(name) for name in kept}
+        reporter = Progress(progress, cancel, len(kept), sum(counts.values()),
                             cancelled_message=f"export of '{database}' cancelled; no BACPAC was written")
-        per_table = []
+        layouts = {name: table_layout(model, by_name[name]) for name in kept}
+        codecs = parallel.Codecs(layouts)
+        slots = parallel.plan_slots(source, kept, codecs, counts, part_bytes)
+        recipe = _parallel_recipe(source, workers, sum(counts.values()))
+        pool_size = 0
+        if recipe is not None:
+            pool_size = workers if workers else parallel.default_workers()
+            pool_size = max(1, min(pool_size, len(slots)))
+        tables_out = _TableTracker(kept, reporter)
         with location.writer(overwrite) as output:
-            writer = PackageWriter(output.file, model, database, origin=source.origin(),
-                                   compresslevel=compresslevel, model_bom=source.model_bom,
-                                   model_bytes=source.model_bytes if len(kept) == len(available) else None)
+            assembler = PackageAssembler(output.file, model, database, origin=source.origin(),
+                                         model_bom=source.model_bom, library=library, level=level,
+                                         model_bytes=source.model_bytes if len(kept) == len(available) else None)
+            pool = None
             try:
-                for name in kept:
-                    per_table.append(_export_table(source, writer, by_name[name], reporter))
+                def write_part(name, part):
+                    tables_out.reach(name)
+                    assembler.add_part(by_name[name].schema, by_name[name].name, part)
+                    tables_out.add(name, part.rows, part.size)
+                if recipe is not None and slots:
+                    pool = parallel.WorkerPool(pool_size, "export_worker",
+                                               (recipe, layouts, part_bytes, library, level))
+                    parallel.run_parallel(pool, slots, write_part, reporter.check_cancel, pool_size + 1,
+                                          reporter.advance)
+                    pool.finish()
+                    pool = None
+                else:
+                    parallel.run_inline(source, codecs, slots, part_bytes, library, level, write_part,
+                                        reporter.advance)
+                tables_out.finish()
                 reporter.finishing()
-                writer.close()
+                assembler.close()
             except BaseException:
-                writer.abort()
+                if pool is not None:
+                    pool.terminate()
+                assembler.abort()
                 raise
             output.commit()
         model_source = source.model_source if len(kept) == len(available) else source.model_source + "+filtered"
@@ -56,30 +101,54 @@ def export_database(server, database, storage_uri, *, tables=None, exclude_table
         "server": server, "database": database, "storageUri": location.uri, "path": str(location.path),
         "tables": len(kept), "rows": reporter.rows, "bytes": reporter.bytes, "packageBytes": location.size(),
         "elapsedSeconds": round(time.monotonic() - started, 3), "modelSource": model_source,
-        "perTable": per_table, "warnings": warnings,
+        "perTable": tables_out.per_table(), "warnings": warnings,
+        "pipeline": {"workers": pool_size, "compressor": library, "level": level, "parts": tables_out.parts},
     }
 
 
-def _export_table(source, writer, table, reporter):
-    name = table.full_name
-    reporter.start_table(name)
-    with writer.table_writer(table.schema, table.name) as table_writer:
-        codec = table_writer.codec
-        for rows in source.row_batches(name):
-            data = _encode(codec, rows, name, table_writer.rows)
-            table_writer.write_encoded(data, len(rows))
-            reporter.advance(len(rows), len(data))
-    reporter.end_table()
-    return {"name": name, "rows": table_writer.rows, "bytes": table_writer.bytes}
+def _parallel_recipe(source, workers, total_rows):
+    """The engine's recipe for worker processes, or None to run in this process."""
+    if workers == 0 or (workers is None and total_rows < parallel.PARALLEL_MIN_ROWS) \
+            or not parallel.workers_supported():
+        return None
+    get = getattr(source, "parallel_reader", None)
+    return get() if get is not None else None
 
 
-def _encode(codec, rows, name, done):
-    try:
-        return codec.encode_many(rows)
-    except EncodeError:
-        for offset, row in enumerate(rows):
-            try:
-                codec.encode(row)
-            except EncodeError as error:
-                raise EngineError(f"{error} (row {done + offset + 1} of {name})") from None
-        raise
+class _TableTracker:
+    """Table boundaries for progress and the summary, as parts are written in plan order."""
+
+    def __init__(self, names, reporter):
+        self.names = list(names)
+        self.reporter = reporter
+        self.stats = {name: [0, 0] for name in names}
+        self.position = 0           # index of the table being written (not yet ended)
+        self.started = False
+        self.parts = 0
+
+    def reach(self, name):
+        while self.names[self.position] != name:
+            self._end_current()
+        if not self.started:
+            self.reporter.start_table(name)
+            self.started = True
+
+    def _end_current(self):
+        if not self.started:
+            self.reporter.start_table(self.names[self.position])
+        self.reporter.end_table()
+        self.position += 1
+        self.started = False
+
+    def add(self, name, rows, size):
+        """Statistics only: the reporter advances as batches are encoded (finer than parts)."""
+        self.stats[name][0] += rows
+        self.stats[name][1] += size
+        self.parts += 1
+
+    def finish(self):
+        while self.position < len(self.names):
+            self._end_current()
+
+    def per_table(self):
+        return [{"name": name, "rows": rows, "bytes": size} for name, (rows, size) in self.stats.items()]

@@ -2,16 +2,25 @@
 import time
 
 from ..engines import open_engine
+from ..format.errors import DataError
 from ..storage import open_location
 from .filters import select_tables
 from .packages import open_package, table_batches
+from .parallel_import import open_decoder
 from .progress import Progress
 from .subset import subset_model
 
 
 def import_package(storage_uri, server, database, *, tables=None, exclude_tables=None, progress=None,
-                   cancel=None, storage_key_type=None, storage_key=None):
+                   cancel=None, storage_key_type=None, storage_key=None, max_uncompressed_size=None,
+                   workers=None):
     """Import the BACPAC at storage_uri into a new database; returns a summary dict.
+
+    max_uncompressed_size: the cap on the package's declared uncompressed bytes (see
+    packages.max_uncompressed_bytes; None: the environment variable or 1 TiB).
+
+    workers: decoder processes that run ahead of the inserts (None: one per CPU for a local
+    package of 32 MiB of data or more; 0: decode in this process; see parallel_import.py).
 
     Summary keys: server, database, storageUri, path, tables (count), rows, bytes (BCP payload read),
     packageBytes, elapsedSeconds, perTable ([{name, rows, bytes}]), warnings.
@@ -21,7 +30,7 @@ def import_package(storage_uri, server, database, *, tables=None, exclude_tables
     location = open_location(storage_uri, storage_key_type, storage_key)
     target = engine.import_target(database)
     target.check_target()                       # before reading anything
-    with open_package(location) as reader:
+    with open_package(location, max_total_bytes=max_uncompressed_size) as reader:
         available = [(t.schema, t.name) for t in reader.tables]
         chosen = select_tables(available, tables, exclude_tables)
         model, model_bytes, warnings = reader.model, reader.model_bytes, []
@@ -36,10 +45,23 @@ def import_package(storage_uri, server, database, *, tables=None, exclude_tables
                             bytes_total=sum(t.data_bytes for t in table_data),
                             cancelled_message=f"import into '{database}' cancelled; the database was not created")
         per_table = []
+        # Origin.xml's row total guards against data parts that were lost, cut at a row boundary
+        # or swapped in whole: damage every row of which still decodes (it covers all tables only).
+        expected_rows = reader.origin.total_rows if unfiltered and reader.origin.has_export_statistics else None
         with target:
             target.create_schema(model, [model.table(t.schema, t.name) for t in table_data])
-            for data in table_data:
-                per_table.append(_import_table(reader, target, data, reporter))
+            decoder = open_decoder(location, reader, table_data, target, workers)
+            try:
+                for data in table_data:
+                    per_table.append(_import_table(reader, target, data, reporter, expected_rows, decoder))
+            except BaseException:
+                if decoder is not None:
+                    decoder.terminate()
+                raise
+            if decoder is not None:
+                decoder.close()
+            if expected_rows is not None and reporter.rows != expected_rows:
+                raise _total_error(reader, f"holds {reporter.rows} rows", expected_rows)
             reporter.finishing()
             warnings.extend(target.finish({"model.xml": model_bytes, "Origin.xml": reader.origin_bytes,
                                            "DacMetadata.xml": reader.metadata_bytes}))
@@ -53,13 +75,24 @@ def import_package(storage_uri, server, database, *, tables=None, exclude_tables
     }
 
 
-def _import_table(reader, target, data, reporter):
+def _import_table(reader, target, data, reporter, expected_rows=None, decoder=None):
     reporter.start_table(data.full_name)
     loader = target.table_loader(data.full_name)
     read = 0
-    for rows, position in table_batches(reader, data):
+    batches = table_batches(reader, data) if decoder is None else \
+        decoder.batches(data, loader, reporter.check_cancel)
+    for rows, position in batches:
+        if expected_rows is not None and reporter.rows + len(rows) > expected_rows:
+            raise _total_error(reader, f"holds more than {expected_rows} rows (table {data.full_name} "
+                                       f"goes past it)", expected_rows)
         loader.insert(rows)
         reporter.advance(len(rows), position - read)
         read = position
     reporter.end_table()
     return {"name": data.full_name, "rows": loader.rows, "bytes": read}
+
+
+def _total_error(reader, holds, expected_rows):
+    return DataError(f"{reader.source_name}: the package's data {holds}, but Origin.xml records "
+                     f"{expected_rows} (TableRowCountTotalTag): data parts are missing, cut short or "
+                     f"damaged; the import was refused and the database was not created")

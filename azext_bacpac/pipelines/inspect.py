@@ -7,7 +7,8 @@ from ..storage import open_location
 from .packages import open_package
 
 
-def inspect_package(storage_uri, *, verify_checksum=True, storage_key_type=None, storage_key=None):
+def inspect_package(storage_uri, *, verify_checksum=True, storage_key_type=None, storage_key=None,
+                    max_uncompressed_size=None):
     """A dict describing the package at storage_uri.
 
     Keys: storageUri, path, packageBytes, databaseName, producer {productName, productVersion},
@@ -17,7 +18,7 @@ def inspect_package(storage_uri, *, verify_checksum=True, storage_key_type=None,
     encryptedColumns}, checksum {stored, computed, verified}.
     """
     location = open_location(storage_uri, storage_key_type, storage_key)
-    with open_package(location, verify_checksum=False) as reader:
+    with open_package(location, verify_checksum=False, max_total_bytes=max_uncompressed_size) as reader:
         tables = []
         for data in reader.tables:
             tables.append({"name": data.full_name, "schema": data.schema, "table": data.name,

@@ -5,8 +5,11 @@ A package is never written in place. Export writes a temporary file beside the d
 package is complete: with os.link when the destination must not be overwritten (the link fails if
 a file appeared meanwhile, so two exports never clobber each other), with os.replace otherwise.
 A failed or cancelled export removes the temporary file and leaves the destination as it was.
+An export killed outright (kill -9, power loss) cannot; the next export to the same destination
+removes temporary files whose process is gone. A full disk is a StorageError naming the file.
 """
 import errno
+import glob
 import os
 import re
 import secrets
@@ -123,6 +126,7 @@ class AtomicFileWriter:
         self.committed = False
 
     def __enter__(self):
+        _remove_stale_partials(self.path)
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
         try:
             fd = os.open(self.temp_path, flags, FILE_MODE)
@@ -159,6 +163,37 @@ class AtomicFileWriter:
     def __exit__(self, exc_type, exc, tb):
         if not self.committed:
             self.discard()
+            if isinstance(exc, OSError) and exc.errno in _STORAGE_ERRNOS:
+                # Raised while writing the package (full disk, quota, I/O error): name the file.
+                raise StorageError(f"cannot write {self.path}: {exc.strerror or exc}; nothing was published "
+                                   f"and the temporary file was removed") from None
+
+
+_STORAGE_ERRNOS = {getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EIO", "EFBIG", "EROFS", "EACCES", "EPERM")
+                   if hasattr(errno, name)}
+_PARTIAL = re.compile(r"(\d+)-[0-9a-f]{8}\.partial")
+
+
+def _remove_stale_partials(path):
+    """Temporary files of exports to `path` whose process is gone (killed: it could not clean up)."""
+    if os.name != "posix":
+        return                           # no cheap liveness check: leave them
+    prefix = f".{path.name}."
+    for candidate in glob.glob(os.path.join(glob.escape(str(path.parent)), glob.escape(prefix) + "*.partial")):
+        match = _PARTIAL.fullmatch(os.path.basename(candidate)[len(prefix):])
+        if match is None or int(match.group(1)) == os.getpid():
+            continue
+        try:
+            os.kill(int(match.group(1)), 0)
+            continue                     # alive (or another user's): not ours to remove
+        except ProcessLookupError:
+            pass
+        except OSError:
+            continue
+        try:
+            os.unlink(candidate)
+        except OSError:
+            pass
 
 
 def _publish_without_overwrite(temp_path, path):
