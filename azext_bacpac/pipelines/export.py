@@ -23,7 +23,7 @@ from .subset import subset_model
 
 def export_database(server, database, storage_uri, *, tables=None, exclude_tables=None, overwrite=False,
                     progress=None, cancel=None, compresslevel=None, storage_key_type=None,
-                    storage_key=None, workers=None, compressor=None, part_bytes=None):
+                    storage_key=None, workers=None, compressor=None, part_bytes=None, engine_options=None):
     """Export a database to a BACPAC at storage_uri; returns a summary dict.
 
     workers: worker processes (None: one per CPU for exports of PARALLEL_MIN_ROWS rows or more,
@@ -43,7 +43,7 @@ def export_database(server, database, storage_uri, *, tables=None, exclude_table
     if workers is not None and (not isinstance(workers, int) or workers < 0):
         raise InvalidInputError(f"workers must be a whole number >= 0 (got {workers!r})")
     part_bytes = part_bytes or parallel.PART_BYTES
-    engine = open_engine(server)
+    engine = open_engine(server, **(engine_options or {}))   # SQL Server sign-in, options
     location = open_location(storage_uri, storage_key_type, storage_key)
     location.check_writable(overwrite)          # before any data moves
     with engine.export_source(database) as source:

@@ -13,7 +13,7 @@ from .subset import subset_model
 
 def import_package(storage_uri, server, database, *, tables=None, exclude_tables=None, progress=None,
                    cancel=None, storage_key_type=None, storage_key=None, max_uncompressed_size=None,
-                   workers=None):
+                   workers=None, engine_options=None):
     """Import the BACPAC at storage_uri into a new database; returns a summary dict.
 
     max_uncompressed_size: the cap on the package's declared uncompressed bytes (see
@@ -26,7 +26,7 @@ def import_package(storage_uri, server, database, *, tables=None, exclude_tables
     packageBytes, elapsedSeconds, perTable ([{name, rows, bytes}]), warnings.
     """
     started = time.monotonic()
-    engine = open_engine(server)
+    engine = open_engine(server, **(engine_options or {}))   # SQL Server sign-in, options
     location = open_location(storage_uri, storage_key_type, storage_key)
     target = engine.import_target(database)
     target.check_target()                       # before reading anything
