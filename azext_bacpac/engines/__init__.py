@@ -1,8 +1,9 @@
 """Database engines: where exports read rows from and imports write rows to.
 
-An engine is chosen by the --server value (open_engine). Today there is one, the embedded SQLite
-engine; SQL Server / Azure SQL comes in a later issue. Every engine offers the same two objects,
-which is all the pipelines use:
+An engine is chosen by the --server value (open_engine): `sqlite:///<folder>` is the embedded SQLite
+engine; a server name (`myserver` = myserver.database.windows.net, a host, `host,port`) is SQL Server /
+Azure SQL (engines/sqlserver/). Every engine offers the same two objects, which is all the pipelines
+use (and, optionally, `engine.preflight(database, direction, model)` -> permission checks):
 
   engine.export_source(database) -> context manager with
       .model (format.model.Model, every table), .model_bytes (exact model.xml to write, or None),
