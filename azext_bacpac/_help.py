@@ -97,6 +97,8 @@ examples:
     text: >-
         az sql db bacpac import -s sqlite:///./data -n sales_copy --storage-uri ./sales.bacpac
         --use-network-isolation false --storage-account-resource-id "" --sql-server-resource-id ""
+  - name: Import a package larger than the default 1 TiB size guard.
+    text: az sql db bacpac import -s sqlite:///./data -n huge --storage-uri ./huge.bacpac --max-uncompressed-size unlimited
   - name: Import only some tables, leaving out the audit tables.
     text: >-
         az sql db bacpac import --server sqlite:///./data --name sales_small --storage-uri file:///tmp/sales.bacpac
@@ -127,6 +129,8 @@ examples:
     text: az sql db bacpac inspect --storage-uri ./sales.bacpac
   - name: A readable table of its tables (Table, Rows, DataBytes, CompressedBytes, Parts).
     text: az sql db bacpac inspect --storage-uri ./sales.bacpac -o table
+  - name: A genuinely huge package (more than 1 TiB uncompressed) needs the size guard raised.
+    text: az sql db bacpac inspect --storage-uri ./huge.bacpac --max-uncompressed-size 4TiB
   - name: Only the total row count, without verifying the checksum.
     text: az sql db bacpac inspect --storage-uri file:///tmp/sales.bacpac --verify-checksum false --query totals.rows
   - name: A BACPAC in Azure Blob Storage, with the key from a file.

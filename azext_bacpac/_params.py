@@ -177,6 +177,14 @@ def load_arguments(self, _):
                    help='Maximum size of the new database, in bytes or with a unit (B, KB, MB, GB, TB; '
                         'powers of 1024), e.g. 10GB. Validated, and ignored by the embedded SQLite engine.')
 
+    for scope in ('sql db bacpac import', 'sql db bacpac inspect'):
+        with self.argument_context(scope) as c:
+            c.argument('max_uncompressed_size', options_list=['--max-uncompressed-size'],
+                       help='Refuse a package whose entries declare more uncompressed bytes than this (a zip '
+                            'bomb guard): bytes or a size with a unit (500GB, 4TiB); 0 or `unlimited` lifts '
+                            'it. Default: the environment variable AZEXT_BACPAC_MAX_UNCOMPRESSED_SIZE, else '
+                            '1 TiB. Each entry is also held to what deflate can produce (about 1032:1).')
+
     with self.argument_context('sql db bacpac inspect') as c:
         c.argument('verify_checksum', options_list=['--verify-checksum'],
                    arg_type=get_three_state_flag(), default=True,

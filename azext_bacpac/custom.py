@@ -39,11 +39,12 @@ def bacpac_import(cmd, server_name, database_name, storage_uri, resource_group_n
                   storage_key_type=None, storage_key=None, tables=None, exclude_tables=None,
                   edition=None, service_objective=None, max_size_bytes=None, use_network_isolation=None,
                   storage_account_resource_id=None, sql_server_resource_id=None, trust_server_certificate=None,
-                  import_users=None, return_at_once=False, output_shape='az'):
+                  import_users=None, max_uncompressed_size=None, return_at_once=False, output_shape='az'):
     parameters = _request(administrator_login, authentication_type, storage_key_type, use_network_isolation,
                           storage_account_resource_id, sql_server_resource_id, output_shape,
                           tables=tables, exclude_tables=exclude_tables, edition=edition,
                           service_objective=service_objective, max_size_bytes=max_size_bytes,
+                          max_uncompressed_size=max_uncompressed_size,
                           engine_options=_engine_options(cmd, server_name, resource_group_name, administrator_login,
                                                          authentication_type, trust_server_certificate,
                                                          import_users=import_users, edition=edition,
@@ -124,12 +125,14 @@ def bacpac_preflight(cmd, server_name, database_name, direction='export', storag
     return checks
 
 
-def bacpac_inspect(cmd, storage_uri, storage_key_type=None, storage_key=None, verify_checksum=True):
+def bacpac_inspect(cmd, storage_uri, storage_key_type=None, storage_key=None, verify_checksum=True,
+                   max_uncompressed_size=None):
     del cmd
     with translated_errors((storage_key,)):
         from azext_bacpac import pipelines
+        options = {} if max_uncompressed_size is None else {'max_uncompressed_size': max_uncompressed_size}
         result = pipelines.inspect_package(storage_uri, verify_checksum=verify_checksum,
-                                           storage_key_type=storage_key_type, storage_key=storage_key)
+                                           storage_key_type=storage_key_type, storage_key=storage_key, **options)
     if ((result or {}).get('checksum') or {}).get('verified') is False:
         logger.warning('model.xml does not match the checksum in Origin.xml: the package was altered or '
                        'damaged, and import refuses it.')

@@ -60,7 +60,7 @@ def check_liveness(store, record, clock=time.time):
     elif moment - record.queued_time > START_GRACE_SECONDS:
         reason = "the worker process never started"
     if reason:
-        message = f"Operation failed: {reason} (killed, or the machine restarted). Nothing was published."
+        message = f"Operation failed: {reason} (killed, or the machine restarted). An incomplete BACPAC or database is never published."
         store.update(record.id, only_if_active=True, state="Failed", error_message=message, finish_time=moment)
         return store.get(record.id)
     return record

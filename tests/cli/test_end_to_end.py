@@ -225,3 +225,11 @@ def test_secrets_never_shown_on_a_real_export(az, pipelines, sample_db, tmp_path
     for secret in (password, key):
         assert secret not in result.output
         assert secret.encode() not in (tmp_path / 'x.bacpac').read_bytes()
+
+
+def test_size_guard_can_be_lowered_and_lifted(az, exported):
+    bacpac = exported[2]
+    small = az('sql', 'db', 'bacpac', 'inspect', '--storage-uri', str(bacpac), '--max-uncompressed-size', '1KB')
+    assert small.exit_code == 1 and 'AZEXT_BACPAC_MAX_UNCOMPRESSED_SIZE' in small.stderr
+    assert az('sql', 'db', 'bacpac', 'inspect', '--storage-uri', str(bacpac),
+              '--max-uncompressed-size', 'unlimited').exit_code == 0
