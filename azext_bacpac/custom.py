@@ -8,6 +8,7 @@ bytes, no SQL and no storage code here (see design.md, "Layers").
 from knack.log import get_logger
 
 from azext_bacpac import _operations as ops
+from azext_bacpac._arm import resolve_server
 from azext_bacpac._errors import translated_errors
 from azext_bacpac._shapes import redact_summary
 
@@ -22,6 +23,7 @@ def bacpac_export(cmd, server_name, database_name, storage_uri, resource_group_n
                   overwrite=False, use_network_isolation=None, storage_account_resource_id=None,
                   sql_server_resource_id=None, trust_server_certificate=None, consistency=None,
                   return_at_once=False, output_shape='az'):
+    server_name = resolve_server(cmd, server_name, resource_group_name)
     parameters = _request(administrator_login, authentication_type, storage_key_type, use_network_isolation,
                           storage_account_resource_id, sql_server_resource_id, output_shape,
                           tables=tables, exclude_tables=exclude_tables, overwrite=overwrite,
@@ -40,6 +42,7 @@ def bacpac_import(cmd, server_name, database_name, storage_uri, resource_group_n
                   edition=None, service_objective=None, max_size_bytes=None, use_network_isolation=None,
                   storage_account_resource_id=None, sql_server_resource_id=None, trust_server_certificate=None,
                   import_users=None, max_uncompressed_size=None, return_at_once=False, output_shape='az'):
+    server_name = resolve_server(cmd, server_name, resource_group_name, edition, service_objective)
     parameters = _request(administrator_login, authentication_type, storage_key_type, use_network_isolation,
                           storage_account_resource_id, sql_server_resource_id, output_shape,
                           tables=tables, exclude_tables=exclude_tables, edition=edition,
