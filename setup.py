@@ -43,4 +43,6 @@ setup(
     packages=find_packages(include=['azext_bacpac', 'azext_bacpac.*']),
     package_data={'azext_bacpac': ['azext_metadata.json']},
     install_requires=DEPENDENCIES,
+    # Optional: a fast deflate (stdlib zlib otherwise) and the SQL Server engine's ODBC binding.
+    extras_require={'fast': ['isal>=1.6'], 'sqlserver': ['pyodbc>=5']},
 )

@@ -280,6 +280,7 @@ class Watcher:
     def stop(self):
         self._stop.set()
         self._thread.join()
+        self.sample()               # what the phase left (the package it wrote)
 
     def summary(self):
         phase = max((v for r, v in self.peak_hwm.values() if r == "phase"), default=0)
