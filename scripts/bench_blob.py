@@ -28,6 +28,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "scripts"))
+from bench import _dir_bytes  # noqa: E402  (the same disk measure as the main benchmark)
 
 MB = 1_000_000
 MiB = 1 << 20
@@ -66,14 +68,7 @@ def write_bytes():
 
 
 def tree_size(folder):
-    total = 0
-    for root, _, files in os.walk(folder):
-        for name in files:
-            try:
-                total += os.lstat(os.path.join(root, name)).st_blocks * 512
-            except OSError:
-                pass
-    return total
+    return _dir_bytes([folder])      # disk blocks used below a folder, as bench.py measures it
 
 
 class DiskWatch:
