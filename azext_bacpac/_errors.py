@@ -70,7 +70,7 @@ def to_azclierror(ex, secrets=(), hints=None):
         cls = az.ManualInterrupt
     elif isinstance(ex, dom.EngineError):
         cls = az.BadRequestError
-    elif isinstance(ex, getattr(dom, 'StorageError', ())):
+    elif isinstance(ex, dom.StorageError):
         cls = az.FileOperationError
     elif isinstance(ex, dom.BacpacError):
         cls = az.UnclassifiedUserFault

@@ -11,13 +11,7 @@ import datetime
 import re
 from urllib.parse import parse_qs
 
-from ..errors import BacpacError, ConflictError, NotFoundError
-
-try:  # the local-storage work adds StorageError to azext_bacpac/errors.py; until then it lives here
-    from ..errors import StorageError
-except ImportError:  # pragma: no cover - depends on the state of errors.py
-    class StorageError(BacpacError):
-        """Blob storage refused or could not be reached (access denied, expired SAS, network)."""
+from ..errors import BacpacError, ConflictError, NotFoundError, StorageError
 
 __all__ = ["StorageError", "SasToken", "ErrorContext", "error_code", "scrub", "translate", "WRITE_PERMISSION_HINT"]
 
