@@ -1,9 +1,10 @@
 #!/usr/bin/env python
 """Packaging of the `bacpac` Azure CLI extension (`az sql db bacpac`)."""
 
+import glob
 import os
 
-from setuptools import find_packages, setup
+from setuptools import Extension, find_packages, setup
 
 VERSION = '0.1.0'
 
@@ -18,6 +19,18 @@ def _read(name):
 # Everything else the extension uses (knack, azure-cli-core, azure-storage-blob, ...) ships with
 # azure-cli, and inside `az` the CLI's own copies win anyway: declare only what azure-cli lacks.
 DEPENDENCIES = []
+
+
+def _native_extensions():
+    """The optional C fast paths (azext_bacpac/native/): skipped where they cannot build, and the
+    pure-Python paths run instead. They link the system SQLite, the one Python's _sqlite3 uses."""
+    if os.name != 'posix' or os.environ.get('BACPAC_NATIVE', '1') == '0':
+        return []
+    headers = glob.glob('azext_bacpac/native/*.h')
+    return [Extension(f'azext_bacpac.native.{os.path.basename(source)[:-2]}', [source], depends=headers,
+                      libraries=['sqlite3'], extra_compile_args=['-O2', '-std=c99', '-Wall'], optional=True)
+            for source in sorted(glob.glob('azext_bacpac/native/*.c'))]
+
 
 CLASSIFIERS = [
     'Development Status :: 4 - Beta',
@@ -43,6 +56,7 @@ setup(
     packages=find_packages(include=['azext_bacpac', 'azext_bacpac.*']),
     package_data={'azext_bacpac': ['azext_metadata.json']},
     install_requires=DEPENDENCIES,
+    ext_modules=_native_extensions(),
     # Optional: a fast deflate (stdlib zlib otherwise) and the SQL Server engine's ODBC binding.
     extras_require={'fast': ['isal>=1.6'], 'sqlserver': ['pyodbc>=5']},
 )

@@ -68,6 +68,31 @@ ensure_extension() {
     fi
     mkdir -p "$DEV_SOURCES"
     ln -sfn ../.. "$DEV_SOURCES/bacpac"
+    ensure_native
+}
+
+# The optional C fast paths (azext_bacpac/native/*.c), built in place whenever a source is newer
+# than its module. They need gcc, Python's headers and SQLite's (libsqlite3-dev); without them the
+# pure-Python paths run (slower, same results).
+ensure_native() {
+    local source module stale=""
+    for source in "$REPO"/azext_bacpac/native/*.c; do
+        module="$(ls "${source%.c}".cpython-*.so 2>/dev/null | head -n 1)"
+        if [ -z "$module" ] || [ "$source" -nt "$module" ] \
+                || [ -n "$(find "$REPO/azext_bacpac/native" -name '*.h' -newer "$module")" ]; then
+            stale=1
+        fi
+    done
+    [ -n "$stale" ] || return 0
+    if [ ! -f /usr/include/sqlite3.h ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        say "Installing SQLite's headers (Debian libsqlite3-dev)"
+        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsqlite3-dev >/dev/null) || true
+    fi
+    say "Building the native fast paths (azext_bacpac/native)"
+    mkdir -p "$REPO/out"
+    if ! (cd "$REPO" && "$VENV/bin/python" setup.py -q build_ext --inplace) >"$REPO/out/build-native.log" 2>&1; then
+        echo "warning: the native fast paths did not build (out/build-native.log); the pure-Python paths run" >&2
+    fi
 }
 
 az_env() {
