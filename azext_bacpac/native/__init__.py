@@ -26,11 +26,11 @@ def module(name):
     if not enabled():
         return None
     if name not in _modules:
-        _modules[name] = _load(name)
+        _modules[name] = _import_module(name)
     return _modules[name]
 
 
-def _load(name):
+def _import_module(name):
     try:
         handle = importlib.import_module(f"{__name__}._handle")
         if handle.sqlite_version != sqlite3.sqlite_version:
