@@ -46,6 +46,7 @@ import sys
 import urllib.request
 from dataclasses import dataclass, field
 
+from .. import native
 from ..errors import EngineError
 from ..format.model import Column, DefaultConstraint, ForeignKey, Index, KeyConstraint, Table, quote, split_name
 from ..format.sqltypes import SqlType
@@ -202,11 +203,18 @@ _NEEDED = {
 _CONSTANTS = ["NULL"] * 9 + ["0", "NULL", "0", "0"]    # what an unneeded statistic is replaced by
 
 
+def _decimal_bounds(candidate):
+    """(precision, scale) the 'bad' expression of a decimal or money column checks."""
+    sql_type = candidate.sql_type
+    if candidate.family == "decimal":
+        return sql_type.precision or 18, sql_type.scale or 0
+    return (19, 4) if sql_type.name == "money" else (10, 4)
+
+
 def _bad_expression(candidate, c):
-    family, sql_type = candidate.family, candidate.sql_type
+    family = candidate.family
     if family in ("decimal", "money"):
-        precision, scale = (sql_type.precision or 18, sql_type.scale or 0) if family == "decimal" else \
-            ((19, 4) if sql_type.name == "money" else (10, 4))
+        precision, scale = _decimal_bounds(candidate)
         t = f"trim({c})"
         integer_part = f"(CASE WHEN instr({t}, '.') > 0 THEN substr({t}, 1, instr({t}, '.') - 1) ELSE {t} END)"
         digits = f"length(ltrim(replace(replace({integer_part}, '-', ''), '+', ''), '0'))"
@@ -259,6 +267,7 @@ def scan(conn, table, candidates, partial=False, rowid=None):
     """
     names = list(candidates)
     result = {}
+    scanner = _native_scanner(conn)
     for start in range(0, len(names), _STATS_PER_QUERY):
         chunk = names[start:start + _STATS_PER_QUERY]
         expressions, cut = [], set()
@@ -272,7 +281,10 @@ def scan(conn, table, candidates, partial=False, rowid=None):
                 cut.add(name)
         sql = f"SELECT {', '.join(expressions)} FROM {quote_ident(table)}"
         width = len(expressions) // len(chunk)
-        row = _scan_in_ranges(conn, table, sql, width, rowid) if rowid else None
+        job = _native_job(table, chunk, candidates, partial) if scanner else None
+        row = _scan_in_ranges(conn, table, sql, width, rowid, job) if rowid else None
+        if row is None and job:
+            row = _run_native(scanner, conn, job)
         if row is None:
             row = conn.execute(sql).fetchone()
         for i, name in enumerate(chunk):
@@ -285,6 +297,64 @@ def scan(conn, table, candidates, partial=False, rowid=None):
     return result
 
 
+# ---- the same statistics from the compiled scanner ----------------------------------------------
+# azext_bacpac.native._scan steps a plain SELECT of the columns and computes the row scan() would
+# get from its aggregate query, value for value (NULLs included). Values it cannot judge exactly in
+# C it hands to SQLite one at a time, with the per-row expressions of statistics 9-12 below (the
+# insides of the aggregates of _stat_expressions, on ?1). None from it, or no module, and the SQL runs.
+
+_BAD_KINDS = {"decimal": "decimal", "money": "decimal", "date": "date", "datetime": "date",
+              "datetimeoffset": "date", "time": "time", "guid": "guid"}
+_TIMED = {"date", "datetime", "datetimeoffset", "time"}
+
+
+def _native_scanner(conn):
+    """The compiled scanner, when it may read this connection (a UTF-8 database: its text rules)."""
+    module = native.module("_scan")
+    if module is None or not native.connection_ok(conn):
+        return None
+    try:
+        encoding = conn.execute("PRAGMA encoding").fetchone()[0]
+    except sqlite3.Error:
+        return None
+    return module if encoding == "UTF-8" else None
+
+
+def _row_expression(aggregate):
+    """The per-row expression inside one of statistics 9-12 (sum(...) / max(...)), or the constant."""
+    if aggregate in ("0", "NULL"):
+        return aggregate
+    assert aggregate[:4] in ("sum(", "max(") and aggregate.endswith(")"), aggregate
+    return aggregate[4:-1]
+
+
+def _native_spec(candidate, computed):
+    """The compiled scanner's description of one column (see _scan.scan's doc)."""
+    full = _stat_expressions(candidate, "?1")
+    mask = sum(1 << i for i in computed if full[i] not in ("0", "NULL"))
+    kind = _BAD_KINDS.get(candidate.family, "") if full[9] != "0" else ""
+    precision, scale = _decimal_bounds(candidate) if kind == "decimal" else (0, 0)
+    delegate = "SELECT " + ", ".join(_row_expression(e) for e in full[9:13])
+    return kind, candidate.family in _TIMED, precision, scale, mask, delegate
+
+
+def _native_job(table, names, candidates, partial):
+    """{'select': the plain SELECT of the columns, 'specs': one _native_spec per column}."""
+    specs = []
+    for name in names:
+        needed = _NEEDED.get(candidates[name].family) if partial else None
+        specs.append(_native_spec(candidates[name], range(13) if needed is None else needed))
+    return {"select": f"SELECT {', '.join(quote_ident(n) for n in names)} FROM {quote_ident(table)}", "specs": specs}
+
+
+def _run_native(scanner, conn, job, where="", bounds=()):
+    """The statistics row from the compiled scanner, or None (the SQL decides then)."""
+    try:
+        return scanner.scan(conn, job["select"] + where, list(bounds), job["specs"])
+    except (ValueError, TypeError, OverflowError):
+        return None
+
+
 # ---- scanning a large table with several processes ---------------------------------------------
 # Each helper is a plain `python -c` process that runs the same aggregate query over one rowid range
 # of the file; the aggregates combine exactly (min, max, sum, union of storage classes). Only for
@@ -293,18 +363,31 @@ def scan(conn, table, candidates, partial=False, rowid=None):
 
 PARALLEL_SCAN_ROWS = 200_000
 _COMBINE = ("union", "min", "max", "max", "min", "max", "max", "min", "max", "sum", "max", "max", "max")
+PARALLEL_NATIVE_SCAN_ROWS = 1_000_000     # the compiled scanner: a helper's start costs this many rows
 _HELPER = """
 import json, sqlite3, sys
 job = json.load(sys.stdin)
 conn = sqlite3.connect(job["uri"], uri=True, timeout=job["timeout"])
-row = conn.execute(job["sql"], (job["low"], job["high"])).fetchone()
+row, fast = None, job["native"]
+if fast:
+    try:
+        sys.path.insert(0, fast["root"])
+        from azext_bacpac import native
+        if native.connection_ok(conn) and native.module("_scan") is not None:
+            row = native.module("_scan").scan(conn, fast["select"], [job["low"], job["high"]],
+                                              [tuple(spec) for spec in fast["specs"]])
+    except Exception:
+        row = None
+if row is None:
+    row = conn.execute(job["sql"], (job["low"], job["high"])).fetchone()
 json.dump(list(row), sys.stdout)
 """
 
 
-def _scan_in_ranges(conn, table, sql, width, rowid):
+def _scan_in_ranges(conn, table, sql, width, rowid, job=None):
     """The combined aggregate row over rowid ranges scanned in parallel, or None (not worth it or
-    not possible: the caller runs the one query itself)."""
+    not possible: the caller runs the one query itself). With `job` (_native_job), each range is
+    scanned by the compiled scanner where it can, by the SQL where not: the rows are the same."""
     helpers = min(os.cpu_count() or 1, 8) - 1
     if helpers < 1 or os.name != "posix" or not sys.executable:
         return None
@@ -312,13 +395,23 @@ def _scan_in_ranges(conn, table, sql, width, rowid):
         path = next((row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main"), "")
         if not path or str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
             return None
-        low, high, count = conn.execute(f"SELECT min({rowid}), max({rowid}), count(*) "
-                                        f"FROM {quote_ident(table)} NOT INDEXED").fetchone()
+        # min and max apart: each is one b-tree descent (together, they are a scan of the table)
+        low = conn.execute(f"SELECT min({rowid}) FROM {quote_ident(table)}").fetchone()[0]
+        high = conn.execute(f"SELECT max({rowid}) FROM {quote_ident(table)}").fetchone()[0]
+        threshold = PARALLEL_NATIVE_SCAN_ROWS if job else PARALLEL_SCAN_ROWS
+        if low is None or high - low + 1 < threshold:
+            return None
+        count = conn.execute(f"SELECT count(*) FROM {quote_ident(table)} NOT INDEXED").fetchone()[0]
     except sqlite3.Error:
         return None
-    if not count or count < PARALLEL_SCAN_ROWS:
+    if count < threshold:
         return None
-    ranged = sql + f" NOT INDEXED WHERE {rowid} BETWEEN ? AND ?"
+    where = f" NOT INDEXED WHERE {rowid} BETWEEN ? AND ?"
+    ranged = sql + where
+    fast = None
+    if job:
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(native.__file__))))
+        fast = {"root": root, "select": job["select"] + where, "specs": job["specs"]}
     step = (high - low) // (helpers + 1) + 1
     bounds = [(low + i * step, min(high, low + (i + 1) * step - 1)) for i in range(helpers + 1)]
     uri = "file:" + urllib.request.pathname2url(os.path.abspath(path)) + "?mode=ro"
@@ -328,10 +421,11 @@ def _scan_in_ranges(conn, table, sql, width, rowid):
             process = subprocess.Popen([sys.executable, "-c", _HELPER], stdin=subprocess.PIPE,
                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
             process.stdin.write(json.dumps({"uri": uri, "timeout": 5.0, "sql": ranged, "low": range_low,
-                                            "high": range_high}).encode())
+                                            "high": range_high, "native": fast}).encode())
             process.stdin.close()
             processes.append(process)
-        rows = [conn.execute(ranged, bounds[0]).fetchone()]
+        first = _run_native(native.module("_scan"), conn, job, where, bounds[0]) if job else None
+        rows = [first if first is not None else conn.execute(ranged, bounds[0]).fetchone()]
         for process in processes:
             out = process.stdout.read()
             if process.wait() != 0:
