@@ -54,28 +54,50 @@ static unsigned long long counter_scans, counter_rows, counter_delegated;
 
 /* ---- text helpers ----------------------------------------------------------------------------- */
 
+#define HIGH_BITS 0x8080808080808080ULL
+#define LOW_BITS 0x0101010101010101ULL
+
+/* 8 bytes, all ASCII and none NUL (the usual bit trick: a zero byte borrows into its high bit). */
+static int
+ascii_word(const unsigned char *z)
+{
+    uint64_t w;
+    memcpy(&w, z, sizeof w);
+    return ((w & HIGH_BITS) | ((w - LOW_BITS) & ~w & HIGH_BITS)) == 0;
+}
+
 /* SQLite's length() of text: characters up to the first NUL, a lead byte >= 0xC0 taking the
- * continuation bytes after it (func.c lengthFunc). */
+ * continuation bytes after it (func.c lengthFunc). z[n] is the terminating NUL. Runs of plain
+ * ASCII are counted 8 bytes at a time. */
 static sqlite3_int64
-sqlite_length(const unsigned char *z)
+sqlite_length(const unsigned char *z, int n)
 {
     sqlite3_int64 chars = 0;
-    unsigned char c;
-    while ((c = *z) != 0) {
-        z++;
+    int i = 0;
+    for (;;) {
+        while (n - i >= 8 && ascii_word(z + i)) {
+            i += 8;
+            chars += 8;
+        }
+        unsigned char c = z[i];
+        if (c == 0)
+            return chars;
+        i++;
         chars++;
         if (c >= 0xc0)
-            while ((*z & 0xc0) == 0x80)
-                z++;
+            while ((z[i] & 0xc0) == 0x80)     /* stops at the terminating NUL at the latest */
+                i++;
     }
-    return chars;
 }
 
 /* ASCII without NUL: one byte is one character and the string functions see every byte. */
 static int
 plain_ascii(const unsigned char *z, int n)
 {
-    for (int i = 0; i < n; i++)
+    int i = 0;
+    while (n - i >= 8 && ascii_word(z + i))
+        i += 8;
+    for (; i < n; i++)
         if (z[i] == 0 || z[i] >= 0x80)
             return 0;
     return 1;
@@ -239,6 +261,12 @@ decimal_text_verdict(const unsigned char *z, int n, int precision, int scale)
  *   - otherwise unsure (SQLite decides). */
 static unsigned margin_divisor = 64;    /* set at import from the library version */
 
+static const uint64_t POWERS_OF_TEN[19] = {
+    1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL, 100000000ULL, 1000000000ULL,
+    10000000000ULL, 100000000000ULL, 1000000000000ULL, 10000000000000ULL, 100000000000000ULL,
+    1000000000000000ULL, 10000000000000000ULL, 100000000000000000ULL, 1000000000000000000ULL,
+};
+
 static int
 decimal_real_verdict(double r, int scale)
 {
@@ -253,15 +281,16 @@ decimal_real_verdict(double r, int scale)
         return a == floor(a) ? FITS : IS_BAD;
     if (scale > 18)
         return UNSURE;
-    int exponent;
-    double fraction = frexp(a, &exponent);              /* a = fraction * 2^exponent, fraction in [0.5, 1) */
-    uint64_t m = (uint64_t)ldexp(fraction, 53);         /* exact: a = m * 2^(exponent - 53) */
-    int k = 53 - exponent;                              /* > 1, as a < 2^52 */
+    uint64_t bits;
+    memcpy(&bits, &a, sizeof bits);
+    int biased_exponent = (int)(bits >> 52);            /* a >= 0: no sign bit */
+    if (biased_exponent == 0)                           /* subnormal */
+        return UNSURE;
+    uint64_t m = (bits & (((uint64_t)1 << 52) - 1)) | ((uint64_t)1 << 52);
+    int k = 1075 - biased_exponent;                     /* a = m * 2^-k exactly; k >= 1 as a < 2^52 */
     if (k > 110)
         return UNSURE;
-    unsigned __int128 unit = 1;                         /* 10^scale: one ulp of r in these units */
-    for (int i = 0; i < scale; i++)
-        unit *= 10;
+    unsigned __int128 unit = POWERS_OF_TEN[scale];      /* one ulp of r in these units */
     unsigned __int128 x = (unsigned __int128)m * unit;  /* r, < 2^113 */
     unsigned __int128 nearest = (x + ((unsigned __int128)1 << (k - 1))) >> k;   /* D's digits */
     unsigned __int128 y = nearest << k;                 /* D, < 2^114 */
@@ -305,7 +334,7 @@ timed_text_stats(column_state *col, const unsigned char *z, int n)
 
 /* Statistics 9-12 of one value, by the SQL expressions themselves. 0, or an SQLite error code. */
 static int
-delegate_value(sqlite3 *db, column_state *col, sqlite3_stmt *row, int index)
+delegate_value(sqlite3 *db, column_state *col, sqlite3_value *value)
 {
     int rc;
     if (col->delegate == NULL) {
@@ -314,11 +343,11 @@ delegate_value(sqlite3 *db, column_state *col, sqlite3_stmt *row, int index)
             return rc;
     }
     sqlite3_stmt *stmt = col->delegate;
-    if (sqlite3_column_type(row, index) == SQLITE_TEXT) {
-        const unsigned char *z = sqlite3_column_text(row, index);
-        rc = sqlite3_bind_text(stmt, 1, (const char *)z, sqlite3_column_bytes(row, index), SQLITE_STATIC);
+    if (sqlite3_value_type(value) == SQLITE_TEXT) {
+        const unsigned char *z = sqlite3_value_text(value);
+        rc = sqlite3_bind_text(stmt, 1, (const char *)z, sqlite3_value_bytes(value), SQLITE_STATIC);
     } else {
-        rc = sqlite3_bind_value(stmt, 1, sqlite3_column_value(row, index));
+        rc = sqlite3_bind_value(stmt, 1, value);
     }
     if (rc != SQLITE_OK)
         return rc;
@@ -356,16 +385,17 @@ note_class(column_state *col, int type)
     }
 }
 
-/* Fold one value into its column's statistics. 0, or an SQLite error code from a delegation. */
+/* Fold one value into its column's statistics. 0, or an SQLite error code from a delegation.
+ * The value is the row's own (sqlite3_column_value): the caller holds the connection's mutex. */
 static int
-scan_value(sqlite3 *db, column_state *col, sqlite3_stmt *row, int index)
+scan_value(sqlite3 *db, column_state *col, sqlite3_value *value)
 {
-    int type = sqlite3_column_type(row, index);
+    int type = sqlite3_value_type(value);
     note_class(col, type);
     switch (type) {
     case SQLITE_INTEGER:
         if (HAS(col, STAT_INT_MIN) || HAS(col, STAT_INT_MAX)) {
-            sqlite3_int64 v = sqlite3_column_int64(row, index);
+            sqlite3_int64 v = sqlite3_value_int64(value);
             if (!col->has_int || v < col->int_min)
                 col->int_min = v;
             if (!col->has_int || v > col->int_max)
@@ -374,7 +404,7 @@ scan_value(sqlite3 *db, column_state *col, sqlite3_stmt *row, int index)
         }
         return 0;
     case SQLITE_FLOAT: {
-        double v = sqlite3_column_double(row, index);
+        double v = sqlite3_value_double(value);
         if (HAS(col, STAT_REAL_MAX)) {
             double magnitude = v < 0 ? -v : v;     /* abs(): -0.0 stays -0.0 */
             if (!col->has_real || magnitude > col->real_max)    /* max() keeps the first of equals */
@@ -384,18 +414,18 @@ scan_value(sqlite3 *db, column_state *col, sqlite3_stmt *row, int index)
         if (col->bad_kind == BAD_DECIMAL && HAS(col, STAT_BAD)) {
             int verdict = decimal_real_verdict(v, col->scale);
             if (verdict == UNSURE)
-                return delegate_value(db, col, row, index);
+                return delegate_value(db, col, value);
             col->bad += verdict;
         }
         return 0;
     }
     case SQLITE_TEXT: {
-        const unsigned char *z = sqlite3_column_text(row, index);
-        int n = sqlite3_column_bytes(row, index);
+        const unsigned char *z = sqlite3_value_text(value);
+        int n = sqlite3_value_bytes(value);
         if (z == NULL || n < 0)
             return SQLITE_NOMEM;
         if (HAS(col, STAT_TEXT_MIN) || HAS(col, STAT_TEXT_MAX) || HAS(col, STAT_NON_ASCII)) {
-            sqlite3_int64 chars = sqlite_length(z);
+            sqlite3_int64 chars = sqlite_length(z, n);
             if (!col->has_text || chars < col->text_min)
                 col->text_min = chars;
             if (!col->has_text || chars > col->text_max)
@@ -409,7 +439,7 @@ scan_value(sqlite3 *db, column_state *col, sqlite3_stmt *row, int index)
         if (!wants_bad && !wants_timed)
             return 0;
         if (!plain_ascii(z, n))
-            return delegate_value(db, col, row, index);
+            return delegate_value(db, col, value);
         int verdict = FITS;
         if (wants_bad) {
             switch (col->bad_kind) {
@@ -419,7 +449,7 @@ scan_value(sqlite3 *db, column_state *col, sqlite3_stmt *row, int index)
             case BAD_GUID: verdict = guid_verdict(z, n); break;
             }
             if (verdict == UNSURE)
-                return delegate_value(db, col, row, index);
+                return delegate_value(db, col, value);
             col->bad += verdict;
         }
         if (wants_timed)
@@ -428,7 +458,7 @@ scan_value(sqlite3 *db, column_state *col, sqlite3_stmt *row, int index)
     }
     case SQLITE_BLOB:
         if (HAS(col, STAT_BLOB_MIN) || HAS(col, STAT_BLOB_MAX)) {
-            sqlite3_int64 n = sqlite3_column_bytes(row, index);
+            sqlite3_int64 n = sqlite3_value_bytes(value);
             if (!col->has_blob || n < col->blob_min)
                 col->blob_min = n;
             if (!col->has_blob || n > col->blob_max)
@@ -598,12 +628,17 @@ scan(PyObject *self, PyObject *args)
         rc = sqlite3_bind_int64(stmt, (int)i + 1, bounds[i]);
     sqlite3_int64 rows = 0;
     Py_BEGIN_ALLOW_THREADS          /* only SQLite and this function's own memory from here */
+    /* Holding the connection's (recursive) mutex makes the row's values safe to read with the
+     * sqlite3_value_* functions, and each API call's own locking cheap. */
+    sqlite3_mutex *mutex = sqlite3_db_mutex(db);
+    sqlite3_mutex_enter(mutex);
     while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         rows++;
         rc = SQLITE_OK;
         for (Py_ssize_t i = 0; i < n_columns && rc == SQLITE_OK; i++)
-            rc = scan_value(db, &columns[i], stmt, (int)i);
+            rc = scan_value(db, &columns[i], sqlite3_column_value(stmt, (int)i));
     }
+    sqlite3_mutex_leave(mutex);
     Py_END_ALLOW_THREADS
     if (rc != SQLITE_DONE) {
         result = Py_None;

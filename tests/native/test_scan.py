@@ -168,14 +168,30 @@ texts = st.one_of(
     st.sampled_from(["", "ä", "😀", "a\x00b", "\x002024-01-01", "2024-01-01\x00junk", "12\x00x", "\x80\xbf"]),
     date_texts, time_texts, decimal_texts, guid_texts,
 )
-values = st.one_of(st.none(), integers, floats, texts, st.binary(max_size=12))
+
+
+class Raw(bytes):
+    """Text of these exact bytes, valid UTF-8 or not (stored as a blob, then CAST to TEXT)."""
+
+
+raw_texts = st.one_of(st.binary(max_size=10), st.sampled_from([b"\x80", b"a\x80\xbfb", b"\xc3", b"\xe2\x82",
+                                                              b"\xff\xfe", b"\xc3\xa4\x80", b"2024-01-01\x80",
+                                                              b"1.5\xc3"])).map(Raw)
 
 
 def make_table(conn, declared, rows, name="t"):
     columns = ", ".join(f'"c{i}" {d}' for i, d in enumerate(declared))
     conn.execute(f'CREATE TABLE "{name}" ({columns})')
     holes = ", ".join("?" * len(declared))
-    conn.executemany(f'INSERT INTO "{name}" VALUES ({holes})', rows)
+    for row in rows:
+        rowid = conn.execute(f'INSERT INTO "{name}" VALUES ({holes})', [bytes(v) if isinstance(v, Raw) else v
+                                                                        for v in row]).lastrowid
+        for i, value in enumerate(row):
+            if isinstance(value, Raw):
+                conn.execute(f'UPDATE "{name}" SET "c{i}" = CAST("c{i}" AS TEXT) WHERE rowid = ?', (rowid,))
+
+
+values = st.one_of(st.none(), integers, floats, texts, raw_texts, st.binary(max_size=12))
 
 
 # ---- differential tests ----------------------------------------------------------------------------
@@ -268,6 +284,23 @@ def test_texts_one_by_one(declared):
     conn = sqlite3.connect(":memory:")
     for rowid, want, got in _per_value(conn, declared, TEXT_CASES):
         assert repr(want) == repr(got), (declared, TEXT_CASES[rowid - 1], want, got)
+
+
+@pytest.mark.parametrize("column", [[0.0, -0.0], [-0.0, 0.0], [-0.0], [1.5, -1.5, -0.0], [-2.5, 2.5]])
+def test_max_abs_keeps_the_first_of_equal_reals(column):
+    conn = sqlite3.connect(":memory:")
+    make_table(conn, ["", "BLOB", "REAL", "DECIMAL(5,2)"], [(v, v, v, v) for v in column])
+    assert_same_stats(conn, "t")
+
+
+def test_text_that_is_not_utf8():
+    conn = sqlite3.connect(":memory:")
+    samples = [Raw(b"\x80abc"), Raw(b"a\x80\xbfb"), Raw(b"\xc3"), Raw(b"\xc3\xa4\x80\x80"), Raw(b"\xf0\x9f\x98"),
+               Raw(b"x\x00\x80"), Raw(b"\xbf\xbf")]
+    make_table(conn, ["TEXT", "DATETIME", "DECIMAL(5,2)", "GUID", "TIME", "NVARCHAR(3)"],
+               [(v,) * 6 for v in samples])
+    assert conn.execute("SELECT count(*) FROM t WHERE typeof(c0) = 'text'").fetchone()[0] == len(samples)
+    assert_same_stats(conn, "t")
 
 
 def test_an_empty_table_gives_the_sql_nulls_and_zeros():
