@@ -371,7 +371,10 @@ conn = sqlite3.connect(job["uri"], uri=True, timeout=job["timeout"])
 row, fast = None, job["native"]
 if fast:
     try:
-        sys.path.insert(0, fast["root"])
+        import types
+        package = types.ModuleType("azext_bacpac")      # the native modules without the CLI loader
+        package.__path__ = [fast["package"]]
+        sys.modules.setdefault("azext_bacpac", package)
         from azext_bacpac import native
         if native.connection_ok(conn) and native.module("_scan") is not None:
             row = native.module("_scan").scan(conn, fast["select"], [job["low"], job["high"]],
@@ -410,8 +413,8 @@ def _scan_in_ranges(conn, table, sql, width, rowid, job=None):
     ranged = sql + where
     fast = None
     if job:
-        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(native.__file__))))
-        fast = {"root": root, "select": job["select"] + where, "specs": job["specs"]}
+        package = os.path.dirname(os.path.dirname(os.path.abspath(native.__file__)))
+        fast = {"package": package, "select": job["select"] + where, "specs": job["specs"]}
     step = (high - low) // (helpers + 1) + 1
     bounds = [(low + i * step, min(high, low + (i + 1) * step - 1)) for i in range(helpers + 1)]
     uri = "file:" + urllib.request.pathname2url(os.path.abspath(path)) + "?mode=ro"

@@ -480,7 +480,7 @@ def test_the_range_helper_uses_the_compiled_scanner(tmp_path):
     candidates = candidates_of(conn, "t")
     job = derive._native_job("t", list(candidates), candidates, True)
     where = " NOT INDEXED WHERE rowid BETWEEN ? AND ?"
-    root = str(Path(native.__file__).resolve().parents[2])
+    package = str(Path(native.__file__).resolve().parents[1])
     decoy = "SELECT 'decoy' WHERE ? <= ?"
 
     def helper(fast):
@@ -491,7 +491,7 @@ def test_the_range_helper_uses_the_compiled_scanner(tmp_path):
         return json.loads(out.stdout)
 
     expected = derive._run_native(SCAN, conn, job, where, (10, 400))
-    assert helper({"root": root, "select": job["select"] + where, "specs": job["specs"]}) == \
+    assert helper({"package": package, "select": job["select"] + where, "specs": job["specs"]}) == \
         json.loads(json.dumps(expected))
     assert helper(None) == ["decoy"]
-    assert helper({"root": root, "select": "SELECT nothing FROM t" + where, "specs": job["specs"]}) == ["decoy"]
+    assert helper({"package": package, "select": "SELECT nothing FROM t" + where, "specs": job["specs"]}) == ["decoy"]
