@@ -37,7 +37,7 @@ typedef struct {
     /* what Python asked for */
     int bad_kind, timed, precision, scale;
     unsigned computed;               /* bit i: statistic i is computed (else the SQL has a constant) */
-    const char *delegate_sql;        /* SELECT of the per-row expressions of statistics 9-12 on ?1 */
+    char *delegate_sql;              /* SELECT of the per-row expressions of statistics 9-12 on ?1 (a copy) */
     sqlite3_stmt *delegate;          /* prepared on first use */
     /* group_concat(DISTINCT typeof(c)): classes in order of first appearance */
     int class_order[5], n_classes;
@@ -564,7 +564,13 @@ read_spec(PyObject *spec, column_state *col)
         return -1;
     }
     col->computed = computed & ((1u << N_STATS) - 1);
-    col->delegate_sql = sql;
+    size_t length = strlen(sql) + 1;  /* copied: the loop runs without the GIL, the specs may change */
+    col->delegate_sql = PyMem_Malloc(length);
+    if (col->delegate_sql == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    memcpy(col->delegate_sql, sql, length);
     return 0;
 }
 
@@ -664,9 +670,11 @@ done:
     if (stmt != NULL)
         sqlite3_finalize(stmt);
     if (columns != NULL) {
-        for (Py_ssize_t i = 0; i < n_columns; i++)
+        for (Py_ssize_t i = 0; i < n_columns; i++) {
             if (columns[i].delegate != NULL)
                 sqlite3_finalize(columns[i].delegate);
+            PyMem_Free(columns[i].delegate_sql);
+        }
         PyMem_Free(columns);
     }
     Py_DECREF(parameter_list);
