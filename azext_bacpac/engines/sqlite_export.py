@@ -28,6 +28,7 @@ class SqliteExportSource:
         self.path = engine.existing_database_path(database)
         self.conn = None
         self._specs = {}
+        self._native = None             # whether the native encoder may read self.conn
 
     def __enter__(self):
         self.conn = self.engine.connect_readonly(self.path)
@@ -58,6 +59,7 @@ class SqliteExportSource:
                 self.conn.close()
             finally:
                 self.conn = None
+                self._native = None
 
     @property
     def table_names(self):
@@ -82,6 +84,18 @@ class SqliteExportSource:
         `part` (a key from partitions(), None for the whole table) limits the rows to one range.
         """
         yield from read_batches(self.conn, self.read_spec(full_name), part, batch_rows)
+
+    def encoded_batches(self, full_name, codec, part=None, encode=None):
+        """(BCP bytes, row count) batches of a table or part, as codec.encode_many would make of
+        row_batches(): natively encoded where possible (engines/sqlite_native.py).
+
+        encode(rows, done), when given, encodes the rows that Python must (it names the row in its
+        errors: `done` rows of this read come before them).
+        """
+        from .sqlite_native import encoded_batches, native_usable
+        if self._native is None:
+            self._native = native_usable(self.conn)
+        return encoded_batches(self.conn, self.read_spec(full_name), codec, part, encode, usable=self._native)
 
     # -- parallel export (see engines/__init__.py) ----------------------------------------------
     def read_spec(self, full_name):
@@ -217,9 +231,11 @@ class SqliteParallelReader:
         self.busy_timeout = busy_timeout
         self.specs = specs
         self.conn = None
+        self._native = None
 
     def __getstate__(self):
-        return {"path": self.path, "busy_timeout": self.busy_timeout, "specs": self.specs, "conn": None}
+        return {"path": self.path, "busy_timeout": self.busy_timeout, "specs": self.specs, "conn": None,
+                "_native": None}
 
     def __enter__(self):
         uri = "file:" + urllib.request.pathname2url(os.path.abspath(self.path)) + "?mode=ro"
@@ -236,6 +252,14 @@ class SqliteParallelReader:
         if self.conn is not None:
             self.conn.close()
             self.conn = None
+            self._native = None
 
     def row_batches(self, full_name, part=None, batch_rows=BATCH_ROWS):
         return read_batches(self.conn, self.specs[full_name], part, batch_rows)
+
+    def encoded_batches(self, full_name, codec, part=None, encode=None):
+        """As SqliteExportSource.encoded_batches."""
+        from .sqlite_native import encoded_batches, native_usable
+        if self._native is None:
+            self._native = native_usable(self.conn)
+        return encoded_batches(self.conn, self.specs[full_name], codec, part, encode, usable=self._native)

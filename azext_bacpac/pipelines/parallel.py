@@ -2,6 +2,7 @@
 
     parent:  plan (tables -> work slots) -> dispatch to idle workers -> reorder -> PackageAssembler
     worker:  engine reader (its own connection) -> row mapper -> RowCodec -> raw deflate -> parent
+             (SQLite: the native encoder turns rows into BCP bytes itself, Python does the rest)
 
 A slot is a list of items (a table, or one row range of a large table, as the engine's
 partitions() gives them); each worker process runs one slot at a time and sends back each
@@ -83,12 +84,36 @@ def plan_slots(source, names, codecs, counts, part_bytes):
 
 def _row_bytes(source, name, codec):
     """Encoded bytes per row, from the table's first batch."""
-    for rows in source.row_batches(name):
-        try:
-            return max(1, len(codec.encode_many(rows)) // len(rows))
-        except EncodeError:
-            return SMALL_ROW_BYTES      # the real encode reports the row
+    batches = encoded_batches(source, name, codec)
+    try:
+        for data, rows in batches:
+            return max(1, len(data) // rows)
+    except EncodeError:
+        pass                            # the real encode reports the row
+    finally:
+        batches.close()                 # and with it the engine's statement
     return SMALL_ROW_BYTES
+
+
+def encoded_batches(reader, name, codec, part=None, encode=None):
+    """(BCP bytes, rows) batches of a table (or one part of it): the engine's own encoded_batches
+    where it has one (SQLite: natively encoded rows), else row_batches + codec.encode_many.
+
+    encode(rows, done) encodes rows that follow `done` rows of this read (codec.encode_many when
+    None); an engine calls it for whatever rows it does not encode itself.
+    """
+    if encode is None:
+        def encode(rows, _done):
+            return codec.encode_many(rows)
+    method = getattr(reader, "encoded_batches", None)
+    if method is not None:
+        yield from method(name, codec, part=part, encode=encode)
+        return
+    done = 0
+    batches = reader.row_batches(name) if part is None else reader.row_batches(name, part=part)
+    for rows in batches:
+        yield encode(rows, done), len(rows)
+        done += len(rows)
 
 
 # ---- the work of one slot (in a worker process, or inline) ---------------------------------------
@@ -104,15 +129,14 @@ def run_slot(reader, codecs, items, part_bytes, library, level, emit, check=None
     for index, (name, part) in enumerate(items):
         codec = codecs[name]
         builder = PartBuilder(library, level)
-        done = 0
-        batches = reader.row_batches(name) if part is None else reader.row_batches(name, part=part)
-        for rows in batches:
-            data = _encode(codec, rows, name, part, done + builder.rows)
-            builder.add(data, len(rows))
+
+        def encode(rows, before, codec=codec, name=name, part=part):
+            return _encode(codec, rows, name, part, before)
+        for data, rows in encoded_batches(reader, name, codec, part, encode):
+            builder.add(data, rows)
             if check is not None:
-                check(len(rows), len(data))
+                check(rows, len(data))
             if builder.size >= part_bytes:
-                done += builder.rows
                 emit(index, name, builder.finish())
                 builder = PartBuilder(library, level)
         if builder.rows:
