@@ -130,6 +130,9 @@ def encoded_batches(conn, spec, codec, part=None, encode=None, batch_rows=BATCH_
         encoder = module.Encoder(conn, _select_sql(spec, part), ops)
     except sqlite3.Error as error:
         raise engine_error(error, f"table '{spec.sqlite_name}'") from None
+    except ValueError:                  # an op the C side refuses: this table is Python's
+        yield from python_batches(conn, spec, part, encode, batch_rows)
+        return
     try:
         yield from _native_batches(encoder, spec, part, encode, batch_rows)
     finally:

@@ -48,7 +48,7 @@ class InvalidUtf8:
 
 def make_table(columns, rows):
     """An in-memory database holding `rows` in a table of untyped columns (values keep their
-    storage class as given), and its spec and codec for `columns` [(SqlType, nullable)]."""
+    storage class as given), and its spec and codec for `columns` [(SqlType, nullable[, encrypted])]."""
     conn = sqlite3.connect(":memory:", isolation_level=None)
     names = [f"c{i}" for i in range(len(columns))]
     conn.execute(f"CREATE TABLE t ({', '.join(names)})")
@@ -56,13 +56,15 @@ def make_table(columns, rows):
         marks = ", ".join("CAST(? AS TEXT)" if isinstance(v, InvalidUtf8) else "?" for v in row)
         conn.execute(f"INSERT INTO t VALUES ({marks})", [v.raw if isinstance(v, InvalidUtf8) else v for v in row])
     conn.execute("BEGIN")
-    layouts = [ColumnLayout(name, sql_type, nullable) for name, (sql_type, nullable) in zip(names, columns)]
+    columns = [column if len(column) == 3 else (*column, False) for column in columns]
+    layouts = [ColumnLayout(name, sql_type, nullable, encrypted)
+               for name, (sql_type, nullable, encrypted) in zip(names, columns)]
     outputs = []
-    for i, (sql_type, _) in enumerate(columns):
-        adapter = export_fast_adapter(sql_type)
+    for i, (sql_type, _, encrypted) in enumerate(columns):
+        adapter = export_fast_adapter(sql_type, encrypted)
         outputs.append(i if adapter is None else (adapter, i))
     spec = TableReadSpec(TABLE, "t", tuple(names), tuple(outputs), "rowid", tuple(names),
-                         tuple(str(sql_type) for sql_type, _ in columns))
+                         tuple(str(column[0]) for column in columns))
     return conn, spec, RowCodec(TABLE, layouts)
 
 
@@ -316,6 +318,22 @@ def test_error_precedence_within_a_batch_is_the_python_paths():
     # In separate batches, the earlier batch's error comes first.
     result, _, _ = assert_same(columns, rows, batch_rows=2)
     assert result[0] == "error" and "row 2" in result[2]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.binary(max_size=70000), ODD), st.one_of(st.binary(max_size=6), ODD)),
+                max_size=5))
+def test_always_encrypted_columns_are_their_ciphertext(rows):
+    columns = [(SqlType("nvarchar", length=10), True, True), (SqlType("int"), False, True)]
+    assert_same(columns, rows)
+
+
+def test_refused_ops_leave_the_table_to_python(monkeypatch):
+    conn, spec, codec = make_table([(SqlType("int"), False)], [(1,), (2,)])
+    monkeypatch.setattr(sqlite_native, "column_ops", lambda *_: ((encode_module.FAMILIES["int"], 0, 0, 0, 3, 0),))
+    before = encode_module.stats()
+    assert run_path(conn, spec, codec, True) == [(struct.pack("<ii", 1, 2), 2)]
+    assert encode_module.stats() == before
 
 
 def test_parts_read_only_their_rows():
