@@ -137,6 +137,12 @@ class SqliteImportTarget:
     def table_loader(self, full_name):
         return _TableLoader(self.conn, self._plans[full_name])
 
+    def native_table_load(self, loader, layout):
+        """The C loader for this table (sqlite_native_import.NativeTableLoad), or None when it is
+        not built, turned off, cannot share this connection or does not cover the table's columns."""
+        from .sqlite_native_import import NativeTableLoad
+        return NativeTableLoad.create(loader, layout)
+
     def finish(self, package_parts):
         """Secondary indexes, the foreign key check and the catalog; then commit the transaction.
 

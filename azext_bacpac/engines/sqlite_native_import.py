@@ -1,0 +1,189 @@
+"""The native import loader (azext_bacpac/native/_load.c): BCP rows decoded and inserted in C.
+
+For a table whose every column is of a family the C loader covers, each data part is read the way
+RowCodec.decode_stream reads it (the same chunks, the same buffer boundaries), and each buffer goes
+first to the C loader, which inserts whole rows for as long as it can store exactly what the
+Python path would. Where it stops (the buffer ends inside a row, or a row holds something it does
+not handle: an impossible prefix, an impossible date, odd or unpaired UTF-16, a number SQLite
+cannot hold, a row SQLite refuses), the rest of that buffer goes through the Python decoder of
+the same table, with the same error messages (row numbers and byte offsets included), and the
+rows it gives are inserted by the Python loader as before. The next buffer starts in C again.
+
+What the C loader gets per column (column_ops): the BCP framing, taken from the very codec
+RowCodec compiles (format/sqltypes.codec_for), and the family of the stored SQLite value, chosen
+as sqlite_types.import_adapter / import_raw_decoder choose it. Tables with a sql_variant
+(companion column), an Always Encrypted column or any type not listed use the Python path only.
+"""
+import zipfile
+import zlib
+
+from .. import native
+from ..errors import EngineError
+from ..format.bcp import MAX_CELL_BYTES, READ_CHUNK, RowCodec, _BadPrefix
+from ..format.errors import DataError
+from ..format.sqltypes import FixedCodec, VariableCodec, codec_for, decode_text
+from .sqlite_types import decimal_stored_as_integer
+
+# Framing and family numbers: the enums of _load.c.
+FRAME_FIXED, FRAME_BYTE_PREFIX, FRAME_LENGTH = 0, 1, 2
+_FIXED_FAMILIES = {
+    "tinyint": 0, "smallint": 1, "int": 2, "bigint": 3, "bit": 4, "real": 5, "float": 6, "money": 7,
+    "smallmoney": 8, "date": 11, "time": 12, "datetime2": 13, "datetimeoffset": 14, "datetime": 15,
+    "smalldatetime": 16, "uniqueidentifier": 17,
+}
+F_DECIMAL_INT, F_DECIMAL_TEXT, F_TEXT, F_BLOB = 9, 10, 18, 19
+_SCALED = {"time", "datetime2", "datetimeoffset"}
+# Rows inserted by C and tables loaded natively in this process (tests use it to prove C ran).
+STATISTICS = {"rows": 0, "tables": 0}
+
+
+def column_op(column):
+    """The C loader's op for a ColumnPlan: (family, framing, prefix, nullable, scale, width, limit),
+    or None when the column is not one the loader covers."""
+    if column.encrypted or column.companion:
+        return None
+    sql_type = column.sql_type
+    name = sql_type.name
+    codec = codec_for(sql_type, column.nullable, column.encrypted)
+    scale = 0
+    if isinstance(codec, VariableCodec):
+        if codec.null_length is not None or codec.prefix not in (2, 4, 8):
+            return None
+        if codec.decode is decode_text:
+            family = F_TEXT
+        elif codec.decode is bytes:
+            family = F_BLOB
+        else:
+            return None
+        limit = codec.max_bytes if codec.max_bytes is not None else MAX_CELL_BYTES
+        return (family, FRAME_LENGTH, codec.prefix, int(column.nullable), 0, 0, limit)
+    if not isinstance(codec, FixedCodec):
+        return None
+    if name in ("decimal", "numeric"):
+        family = F_DECIMAL_INT if decimal_stored_as_integer(sql_type) else F_DECIMAL_TEXT
+    elif name in _FIXED_FAMILIES:
+        family = _FIXED_FAMILIES[name]
+        if name in _SCALED:
+            scale = sql_type.scale or 0
+            if not 0 <= scale <= 7:
+                return None
+    elif codec.decode is decode_text:
+        family = F_TEXT                         # char(n) NOT NULL: 2n bytes, no prefix
+    else:
+        return None
+    framing = FRAME_FIXED if not column.nullable and not codec.prefix_not_null else FRAME_BYTE_PREFIX
+    if framing == FRAME_BYTE_PREFIX and codec.nullable_prefix != 1 or not 0 < codec.width < 255:
+        return None
+    return (family, framing, 0, int(column.nullable), scale, codec.width, 0)
+
+
+def column_ops(plan, layout):
+    """The ops of a table, or None when any column needs the Python path (or the plan and the
+    package's layout disagree)."""
+    if len(plan.columns) != len(layout) or not layout:
+        return None
+    ops = []
+    for column, stored in zip(plan.columns, layout):
+        if (column.name, column.sql_type, column.nullable, column.encrypted) != \
+                (stored.name, stored.sql_type, stored.nullable, stored.encrypted):
+            return None
+        op = column_op(column)
+        if op is None:
+            return None
+        ops.append(op)
+    return ops
+
+
+def available(conn):
+    """The _load module when it may work on this connection, else None."""
+    module = native.module("_load")
+    if module is None or not native.connection_ok(conn):
+        return None
+    return module
+
+
+class NativeTableLoad:
+    """One table's data parts through the C loader, with the Python decoder for what it leaves."""
+
+    def __init__(self, module, loader, layout):
+        self.loader = loader                  # the engine's _TableLoader (Python inserts, row count)
+        self.codec = RowCodec(loader.plan.table.full_name, layout)
+        self.native = module.Loader(loader.conn, loader.sql, column_ops(loader.plan, layout))
+
+    @classmethod
+    def create(cls, loader, layout):
+        module = available(loader.conn)
+        if module is None or column_ops(loader.plan, layout) is None:
+            return None
+        return cls(module, loader, layout)
+
+    @property
+    def rows_loaded(self):
+        return self.native.rows_loaded
+
+    def close(self):
+        if self.native is not None:
+            STATISTICS["rows"] += self.native.rows_loaded
+            STATISTICS["tables"] += 1
+            self.native.close()
+            self.native = None
+
+    def batches(self, reader, table_data):
+        """(rows inserted in C, rows left for the Python loader, BCP bytes of the table read so
+        far) per buffer, as PackageReader.row_batches reads the parts (and with its errors)."""
+        done = 0
+        for entry in table_data.entries:
+            info = reader._entries[entry]
+            try:
+                with reader._zip.open(info) as stream:
+                    for count, rows, offset in self.stream_batches(stream, entry, info.file_size):
+                        yield count, rows, done + offset
+            except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+                raise DataError(f"table {table_data.full_name}: {entry} cannot be read: {error}") from None
+            done += info.file_size
+
+    def stream_batches(self, stream, source_name="", size=None):
+        """RowCodec.decode_stream's loop (same reads, same messages), the C loader first on each buffer."""
+        codec = self.codec
+        decode_rows = codec._decode_rows
+        load = self.native.load
+        buf = b""
+        offset = 0
+        remaining = size
+        want = READ_CHUNK
+        while True:
+            chunk = stream.read(want)
+            if remaining is not None:
+                remaining -= len(chunk)
+            buf = buf + chunk if buf else chunk
+            if not buf:
+                return
+            pos, count, failure = load(buf, 0)
+            if failure is not None:
+                raise EngineError(f"table {codec.table_name}: SQLite refused a row after row {self.loader.rows}: "
+                                  f"{failure}")
+            rows = []
+            need = 0
+            if pos < len(buf):
+                try:
+                    pos, need = decode_rows(buf, pos, len(buf), rows.append)
+                except _BadPrefix as bad:
+                    raise codec._bad_prefix(bad, source_name, offset) from None
+                except (ValueError, OverflowError, UnicodeDecodeError) as error:
+                    raise DataError(f"table {codec.table_name}: {source_name} holds a value that does not decode "
+                                    f"(row {count + len(rows) + 1} of a batch starting at byte {offset}): "
+                                    f"{error}") from None
+            buf = buf[pos:]
+            offset += pos
+            if count or rows:
+                yield count, rows, offset
+            if not chunk:
+                if buf:
+                    raise DataError(f"table {codec.table_name}: {source_name} ends inside a row "
+                                    f"({len(buf)} bytes left over at byte {offset}): the data is truncated")
+                return
+            if remaining is not None and need > len(buf) + remaining:
+                raise DataError(f"table {codec.table_name}: {source_name} has a row at byte {offset} that "
+                                f"declares {need} bytes but only {len(buf) + remaining} remain: "
+                                f"a length prefix is corrupt or the data is truncated")
+            want = max(READ_CHUNK, need - len(buf))
