@@ -14,6 +14,7 @@ RowCodec compiles (format/sqltypes.codec_for), and the family of the stored SQLi
 as sqlite_types.import_adapter / import_raw_decoder choose it. Tables with a sql_variant
 (companion column), an Always Encrypted column or any type not listed use the Python path only.
 """
+import concurrent.futures
 import zipfile
 import zlib
 
@@ -102,6 +103,37 @@ def available(conn):
     return module
 
 
+class ReadAhead:
+    """A stream's next read(READ_CHUNK) done in a thread while the caller loads the last one.
+
+    Inflating (zlib) and the C loader both run without the GIL, so the two overlap. The caller
+    sees exactly the reads it asks for: the bytes are those of stream.read(n) (n >= READ_CHUNK, as
+    decode_stream asks), and an error of a read ahead is raised by the caller's next read, the
+    one that would have met it (a read that is never asked for never raises)."""
+
+    def __init__(self, stream, executor):
+        self.stream = stream
+        self.executor = executor
+        self.pending = executor.submit(stream.read, READ_CHUNK)
+
+    def read(self, size):
+        pending, self.pending = self.pending, None
+        if pending is None:                   # past the end: no read ahead
+            return self.stream.read(size)
+        data = pending.result()
+        if size > READ_CHUNK and len(data) == READ_CHUNK:
+            data += self.stream.read(size - READ_CHUNK)
+        if data:
+            self.pending = self.executor.submit(self.stream.read, READ_CHUNK)
+        return data
+
+    def close(self):
+        """Wait for the read under way (the stream is closed next); its outcome is not wanted."""
+        if self.pending is not None:
+            concurrent.futures.wait([self.pending])
+            self.pending = None
+
+
 class NativeTableLoad:
     """One table's data parts through the C loader, with the Python decoder for what it leaves."""
 
@@ -132,15 +164,20 @@ class NativeTableLoad:
         """(rows inserted in C, rows left for the Python loader, BCP bytes of the table read so
         far) per buffer, as PackageReader.row_batches reads the parts (and with its errors)."""
         done = 0
-        for entry in table_data.entries:
-            info = reader._entries[entry]
-            try:
-                with reader._zip.open(info) as stream:
-                    for count, rows, offset in self.stream_batches(stream, entry, info.file_size):
-                        yield count, rows, done + offset
-            except (zipfile.BadZipFile, zlib.error, EOFError) as error:
-                raise DataError(f"table {table_data.full_name}: {entry} cannot be read: {error}") from None
-            done += info.file_size
+        with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="bacpac-inflate") as inflater:
+            for entry in table_data.entries:
+                info = reader._entries[entry]
+                try:
+                    with reader._zip.open(info) as stream:
+                        ahead = ReadAhead(stream, inflater)
+                        try:
+                            for count, rows, offset in self.stream_batches(ahead, entry, info.file_size):
+                                yield count, rows, done + offset
+                        finally:
+                            ahead.close()
+                except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+                    raise DataError(f"table {table_data.full_name}: {entry} cannot be read: {error}") from None
+                done += info.file_size
 
     def stream_batches(self, stream, source_name="", size=None):
         """RowCodec.decode_stream's loop (same reads, same messages), the C loader first on each buffer."""

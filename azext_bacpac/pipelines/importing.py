@@ -21,7 +21,9 @@ def import_package(storage_uri, server, database, *, tables=None, exclude_tables
     packages.max_uncompressed_bytes; None: the environment variable or 1 TiB).
 
     workers: decoder processes that run ahead of the inserts (None: one per CPU for a local
-    package of 32 MiB of data or more; 0: decode in this process; see parallel_import.py).
+    package of 32 MiB of data or more; 0: decode in this process; see parallel_import.py). Tables
+    the engine loads natively (SQLite with azext_bacpac.native._load) are decoded and inserted in
+    C in this process, with the next read inflated in a thread: workers only take the others.
 
     Summary keys: server, database, storageUri, path, tables (count), rows, bytes (BCP payload read),
     packageBytes, elapsedSeconds, perTable ([{name, rows, bytes}]), warnings.

@@ -8,6 +8,9 @@ parts are open at once) and the parent consumes the batches strictly in part ord
 blocks on its pipe until the parent reads, so memory stays bounded by about one decoded batch
 (1 MiB of BCP) per worker plus the pipe buffers, whatever the table sizes.
 
+Tables the engine loads natively (engines/sqlite_native_import.py: C decodes and inserts, which
+costs less than sending rows from a worker) are not given to workers.
+
 Used only when the package is a local file (workers open it by path; no copy is made), the
 engine's loader can take rows mapped elsewhere (mapper_spec), and the import is large enough.
 """

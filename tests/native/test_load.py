@@ -491,3 +491,60 @@ def test_loader_checks_its_arguments_and_its_connection():
     with pytest.raises(ValueError):
         loader.load(b"\x01\x00\x00\x00")
     loader.close()
+
+
+def test_damaged_compressed_data_is_refused_with_the_same_message(tmp_path, monkeypatch):
+    """Bytes flipped inside a data part's deflate stream: zlib or the CRC-32 check fails; the read
+    ahead in a thread must raise it where the plain read would."""
+    source = vector_bytes("amado/AmadoDB.bacpac")
+    with zipfile.ZipFile(io.BytesIO(source)) as archive:
+        infos = [i for i in archive.infolist() if i.filename.endswith(".BCP") and i.compress_size > 64]
+    rng = random.Random(11)
+    outcomes = set()
+    for case in range(10):
+        info = rng.choice(infos)
+        start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+        data = bytearray(source)
+        for _ in range(1 + case % 3):
+            data[start + rng.randrange(info.compress_size)] ^= 1 << rng.randrange(8)
+        package = tmp_path / f"z{case}.bacpac"
+        package.write_bytes(bytes(data))
+        folder = tmp_path / f"case{case}"
+        folder.mkdir()
+        native_result, pure_result = _import_both(folder, package, monkeypatch)
+        assert native_result[:-1] == pure_result[:-1]
+        outcomes.add(native_result[0] if native_result[0] == "ok" else native_result[1].split(":")[-1])
+    assert len(outcomes) > 1, outcomes
+
+
+class _Chunks:
+    """A stream that returns at most `step` bytes per read beyond the first and fails at `fail_at`."""
+
+    def __init__(self, data, fail_at=None):
+        self.data, self.pos, self.fail_at = data, 0, fail_at
+
+    def read(self, size):
+        if self.fail_at is not None and self.pos + size >= self.fail_at:
+            raise zipfile.BadZipFile("Bad CRC-32 for file 'x'")
+        out = self.data[self.pos:self.pos + size]
+        self.pos += len(out)
+        return out
+
+
+@pytest.mark.parametrize("sizes", [[READ_CHUNK] * 4, [READ_CHUNK, 3 * READ_CHUNK + 5, READ_CHUNK, READ_CHUNK]])
+def test_read_ahead_gives_the_reads_asked_for_and_their_errors(sizes):
+    import concurrent.futures
+    data = bytes(range(256)) * (4 * READ_CHUNK // 256 + 77)
+    with concurrent.futures.ThreadPoolExecutor(1) as executor:
+        plain, ahead = _Chunks(data), sqlite_native_import.ReadAhead(_Chunks(data), executor)
+        for size in sizes + [READ_CHUNK, READ_CHUNK]:
+            assert ahead.read(size) == plain.read(size)
+        ahead.close()
+        fail_at = 2 * READ_CHUNK - 10
+        plain, ahead = _Chunks(data, fail_at), sqlite_native_import.ReadAhead(_Chunks(data, fail_at), executor)
+        assert ahead.read(READ_CHUNK) == plain.read(READ_CHUNK)      # the read ahead has failed meanwhile
+        with pytest.raises(zipfile.BadZipFile):
+            plain.read(READ_CHUNK)
+        with pytest.raises(zipfile.BadZipFile):
+            ahead.read(READ_CHUNK)
+        ahead.close()
