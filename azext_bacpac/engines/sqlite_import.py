@@ -39,6 +39,7 @@ class SqliteImportTarget:
         self.committed = False
         self.warnings = []
         self._plans = {}
+        self._native = None          # the _load module once checked (False: not usable)
 
     # -- lifetime ------------------------------------------------------------------------------
     def __enter__(self):
@@ -138,11 +139,19 @@ class SqliteImportTarget:
     def table_loader(self, full_name):
         return _TableLoader(self.conn, self._plans[full_name])
 
-    def native_table_load(self, loader, layout):
-        """The C loader for this table (sqlite_native_import.NativeTableLoad), or None when it is
-        not built, turned off, cannot share this connection or does not cover the table's columns."""
+    def loads_natively(self, full_name, layout):
+        """Whether table_load_native() will load this table in C (the module is built and turned
+        on, may share this connection, and covers every column; see sqlite_native_import)."""
+        from . import sqlite_native_import
+        if self._native is None:
+            self._native = sqlite_native_import.available(self.conn) or False
+        return bool(self._native) and sqlite_native_import.column_ops(self._plans[full_name], layout) is not None
+
+    def table_load_native(self, full_name, layout):
+        """(loader, NativeTableLoad) for a table loads_natively() accepted; close the second when done."""
         from .sqlite_native_import import NativeTableLoad
-        return NativeTableLoad.create(loader, layout)
+        loader = self.table_loader(full_name)
+        return loader, NativeTableLoad(self._native, loader, layout)
 
     def finish(self, package_parts):
         """Secondary indexes, the foreign key check and the catalog; then commit the transaction.

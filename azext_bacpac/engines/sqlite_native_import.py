@@ -144,6 +144,7 @@ class NativeTableLoad:
 
     @classmethod
     def create(cls, loader, layout):
+        """A NativeTableLoad, or None when the module or the table's columns rule it out."""
         module = available(loader.conn)
         if module is None or column_ops(loader.plan, layout) is None:
             return None

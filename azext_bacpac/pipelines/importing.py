@@ -53,22 +53,22 @@ def import_package(storage_uri, server, database, *, tables=None, exclude_tables
         expected_rows = reader.origin.total_rows if unfiltered and reader.origin.has_export_statistics else None
         with target:
             target.create_schema(model, [model.table(t.schema, t.name) for t in table_data])
-            loads = _native_loads(reader, target, table_data)
+            layouts = {t.full_name: table_layout(reader.model, t.table) for t in table_data}
+            loads_natively = getattr(target, "loads_natively", None)
+            native = {name for name, layout in layouts.items()
+                      if loads_natively is not None and loads_natively(name, layout)}
             # Worker processes decode only what the C loader does not take: with it, the insert is
             # the whole cost and it runs in this process anyway.
-            decoder = open_decoder(location, reader, [t for t in table_data if t.full_name not in loads],
+            decoder = open_decoder(location, reader, [t for t in table_data if t.full_name not in native],
                                    target, workers)
             try:
                 for data in table_data:
-                    per_table.append(_import_table(reader, target, data, reporter, expected_rows, decoder,
-                                                   loads.get(data.full_name)))
+                    layout = layouts[data.full_name] if data.full_name in native else None
+                    per_table.append(_import_table(reader, target, data, reporter, expected_rows, decoder, layout))
             except BaseException:
                 if decoder is not None:
                     decoder.terminate()
                 raise
-            finally:
-                for load in loads.values():
-                    load[1].close()
             if decoder is not None:
                 decoder.close()
             if expected_rows is not None and reporter.rows != expected_rows:
@@ -86,30 +86,12 @@ def import_package(storage_uri, server, database, *, tables=None, exclude_tables
     }
 
 
-def _native_loads(reader, target, table_data):
-    """{full name: (engine loader, native load)} for the tables the engine loads natively."""
-    native_table_load = getattr(target, "native_table_load", None)
-    loads = {}
-    if native_table_load is None:
-        return loads
-    try:
-        for data in table_data:
-            loader = target.table_loader(data.full_name)
-            load = native_table_load(loader, table_layout(reader.model, data.table))
-            if load is not None:
-                loads[data.full_name] = (loader, load)
-    except BaseException:
-        for _, load in loads.values():
-            load.close()
-        raise
-    return loads
-
-
-def _import_table(reader, target, data, reporter, expected_rows=None, decoder=None, native=None):
+def _import_table(reader, target, data, reporter, expected_rows=None, decoder=None, native_layout=None):
     reporter.start_table(data.full_name)
-    if native is not None:
+    load = None
+    if native_layout is not None:
         # (rows the C loader inserted, rows left to insert here, position) per buffer
-        loader, load = native
+        loader, load = target.table_load_native(data.full_name, native_layout)
         batches = load.batches(reader, data)
     else:
         loader = target.table_loader(data.full_name)
@@ -117,15 +99,20 @@ def _import_table(reader, target, data, reporter, expected_rows=None, decoder=No
             decoder.batches(data, loader, reporter.check_cancel)
         batches = ((0, rows, position) for rows, position in batches)
     read = 0
-    for inserted, rows, position in batches:
-        if expected_rows is not None and reporter.rows + inserted + len(rows) > expected_rows:
-            raise _total_error(reader, f"holds more than {expected_rows} rows (table {data.full_name} "
-                                       f"goes past it)", expected_rows)
-        loader.insert(rows)                   # (its messages count the rows before this batch)
-        if inserted:
-            loader.rows += inserted
-        reporter.advance(inserted + len(rows), position - read)
-        read = position
+    try:
+        for inserted, rows, position in batches:
+            if expected_rows is not None and reporter.rows + inserted + len(rows) > expected_rows:
+                raise _total_error(reader, f"holds more than {expected_rows} rows (table {data.full_name} "
+                                           f"goes past it)", expected_rows)
+            loader.insert(rows)                   # (its messages count the rows before this batch)
+            if inserted:
+                loader.rows += inserted
+            reporter.advance(inserted + len(rows), position - read)
+            read = position
+    finally:
+        if load is not None:
+            batches.close()                       # its read ahead ends before the statement does
+            load.close()
     reporter.end_table()
     return {"name": data.full_name, "rows": loader.rows, "bytes": read}
 
