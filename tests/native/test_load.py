@@ -548,3 +548,40 @@ def test_read_ahead_gives_the_reads_asked_for_and_their_errors(sizes):
         with pytest.raises(zipfile.BadZipFile):
             ahead.read(READ_CHUNK)
         ahead.close()
+
+
+# ---- the pipeline: progress, cancel and the total check on the native path ------------------------------
+
+@pytest.fixture(scope="module")
+def big_package(tmp_path_factory):
+    from azext_bacpac.pipelines import export_database
+    folder = tmp_path_factory.mktemp("big")
+    conn = sqlite3.connect(folder / "src.sqlite")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name NVARCHAR(40) NOT NULL, amount DECIMAL(12, 2), "
+                 "at DATETIME2(3))")
+    conn.executemany("INSERT INTO t VALUES (?, ?, ?, ?)",
+                     ((i, f"name {i} é😀", f"{i % 9999}.{i % 100:02d}", f"2020-01-02 03:04:05.{i % 1000:03d}")
+                      for i in range(1, 60_001)))
+    conn.commit()
+    conn.close()
+    export_database(f"sqlite:///{folder}", "src", str(folder / "big.bacpac"), workers=0)
+    return folder / "big.bacpac"
+
+
+def test_a_native_import_reports_progress_per_buffer_and_loads_in_c(big_package, tmp_path):
+    reports = []
+    before = sqlite_native_import.STATISTICS["rows"]
+    summary = import_package(str(big_package), f"sqlite:///{tmp_path}", "copy", progress=reports.append)
+    assert summary["rows"] == 60_000
+    assert sqlite_native_import.STATISTICS["rows"] - before == 60_000
+    rows = [r["rows"] for r in reports if r["phase"] == "data"]
+    assert len(set(rows)) >= 3 and rows == sorted(rows)        # a report about every MiB
+
+
+def test_a_cancelled_native_import_leaves_nothing(big_package, tmp_path):
+    from azext_bacpac.errors import CancelledError
+    calls = []
+    with pytest.raises(CancelledError):
+        import_package(str(big_package), f"sqlite:///{tmp_path}", "copy",
+                       cancel=lambda: calls.append(1) or len(calls) > 4)
+    assert list(tmp_path.iterdir()) == []
