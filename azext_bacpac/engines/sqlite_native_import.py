@@ -15,13 +15,10 @@ as sqlite_types.import_adapter / import_raw_decoder choose it. Tables with a sql
 (companion column), an Always Encrypted column or any type not listed use the Python path only.
 """
 import concurrent.futures
-import zipfile
-import zlib
 
 from .. import native
 from ..errors import EngineError
-from ..format.bcp import MAX_CELL_BYTES, READ_CHUNK, RowCodec, _BadPrefix
-from ..format.errors import DataError
+from ..format.bcp import MAX_CELL_BYTES, READ_CHUNK, RowCodec
 from ..format.sqltypes import FixedCodec, VariableCodec, codec_for, decode_text
 from .sqlite_types import decimal_stored_as_integer
 
@@ -164,64 +161,17 @@ class NativeTableLoad:
     def batches(self, reader, table_data):
         """(rows inserted in C, rows left for the Python loader, BCP bytes of the table read so
         far) per buffer, as PackageReader.row_batches reads the parts (and with its errors)."""
-        done = 0
         with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="bacpac-inflate") as inflater:
-            for entry in table_data.entries:
-                info = reader._entries[entry]
-                try:
-                    with reader._zip.open(info) as stream:
-                        ahead = ReadAhead(stream, inflater)
-                        try:
-                            for count, rows, offset in self.stream_batches(ahead, entry, info.file_size):
-                                yield count, rows, done + offset
-                        finally:
-                            ahead.close()
-                except (zipfile.BadZipFile, zlib.error, EOFError) as error:
-                    raise DataError(f"table {table_data.full_name}: {entry} cannot be read: {error}") from None
-                done += info.file_size
+            yield from reader.row_batches(table_data, self.codec, fast_path=self._load,
+                                          wrap_stream=lambda stream: ReadAhead(stream, inflater))
 
     def stream_batches(self, stream, source_name="", size=None):
-        """RowCodec.decode_stream's loop (same reads, same messages), the C loader first on each buffer."""
-        codec = self.codec
-        decode_rows = codec._decode_rows
-        load = self.native.load
-        buf = b""
-        offset = 0
-        remaining = size
-        want = READ_CHUNK
-        while True:
-            chunk = stream.read(want)
-            if remaining is not None:
-                remaining -= len(chunk)
-            buf = buf + chunk if buf else chunk
-            if not buf:
-                return
-            pos, count, failure = load(buf, 0)
-            if failure is not None:
-                raise EngineError(f"table {codec.table_name}: SQLite refused a row after row {self.loader.rows}: "
-                                  f"{failure}")
-            rows = []
-            need = 0
-            if pos < len(buf):
-                try:
-                    pos, need = decode_rows(buf, pos, len(buf), rows.append)
-                except _BadPrefix as bad:
-                    raise codec._bad_prefix(bad, source_name, offset) from None
-                except (ValueError, OverflowError, UnicodeDecodeError) as error:
-                    raise DataError(f"table {codec.table_name}: {source_name} holds a value that does not decode "
-                                    f"(row {count + len(rows) + 1} of a batch starting at byte {offset}): "
-                                    f"{error}") from None
-            buf = buf[pos:]
-            offset += pos
-            if count or rows:
-                yield count, rows, offset
-            if not chunk:
-                if buf:
-                    raise DataError(f"table {codec.table_name}: {source_name} ends inside a row "
-                                    f"({len(buf)} bytes left over at byte {offset}): the data is truncated")
-                return
-            if remaining is not None and need > len(buf) + remaining:
-                raise DataError(f"table {codec.table_name}: {source_name} has a row at byte {offset} that "
-                                f"declares {need} bytes but only {len(buf) + remaining} remain: "
-                                f"a length prefix is corrupt or the data is truncated")
-            want = max(READ_CHUNK, need - len(buf))
+        """(rows inserted in C, rows decoded in Python, offset) per buffer of one stream."""
+        return self.codec.decode_stream(stream, source_name, size, fast_path=self._load)
+
+    def _load(self, buf):
+        pos, count, failure = self.native.load(buf, 0)
+        if failure is not None:
+            raise EngineError(f"table {self.codec.table_name}: SQLite refused a row after row {self.loader.rows}: "
+                              f"{failure}")
+        return pos, count

@@ -210,12 +210,17 @@ class RowCodec:
         return EncodeError(f"table {self.table_name}: {error}")
 
     # -- decoding ------------------------------------------------------------------------------
-    def decode_stream(self, stream, source_name="", size=None, with_offsets=False):
+    def decode_stream(self, stream, source_name="", size=None, with_offsets=False, fast_path=None):
         """Yield lists of rows decoded from a binary stream, until its end.
 
         `size` (the stream's declared length, when known) lets a length prefix that claims more
         than the data holds fail at once, instead of being read for. With `with_offsets`, yields
         (rows, bytes of the stream consumed by these and all earlier rows).
+
+        `fast_path(buf) -> (pos, count)` takes whole rows off the front of each buffer first (count
+        rows, up to byte pos: a compiled loader that stores them itself, engines/sqlite_native_import)
+        and this decoder the rest, with the same reads and messages; it then yields (count, rows,
+        offset) for every buffer that held a row.
         """
         if not self.columns:
             # A row of no columns has no bytes: any data would decode to endless empty rows.
@@ -236,16 +241,23 @@ class RowCodec:
             if not buf:
                 return
             rows = []
+            pos, count, need = 0, 0, 0
+            if fast_path is not None:
+                pos, count = fast_path(buf)
             try:
-                pos, need = decode_rows(buf, 0, len(buf), rows.append)
+                if pos < len(buf):
+                    pos, need = decode_rows(buf, pos, len(buf), rows.append)
             except _BadPrefix as bad:
                 raise self._bad_prefix(bad, source_name, offset) from None
             except (ValueError, OverflowError, UnicodeDecodeError) as error:
                 raise DataError(f"table {self.table_name}: {source_name} holds a value that does not decode "
-                                f"(row {len(rows) + 1} of a batch starting at byte {offset}): {error}") from None
+                                f"(row {count + len(rows) + 1} of a batch starting at byte {offset}): {error}") from None
             buf = buf[pos:]
             offset += pos
-            if rows:
+            if fast_path is not None:
+                if count or rows:
+                    yield count, rows, offset
+            elif rows:
                 yield (rows, offset) if with_offsets else rows
             if not chunk:
                 if buf:

@@ -186,10 +186,13 @@ class PackageReader:
     def row_codec(self, table_data):
         return RowCodec(table_data.full_name, table_layout(self.model, table_data.table))
 
-    def row_batches(self, table_data, codec=None, with_bytes=False):
+    def row_batches(self, table_data, codec=None, with_bytes=False, fast_path=None, wrap_stream=None):
         """Lists of row tuples, across all of the table's data parts, in bounded memory.
 
         With `with_bytes`, yields (rows, BCP bytes of this table consumed so far) for progress.
+        With `fast_path` (see RowCodec.decode_stream), yields (rows taken by the fast path, rows,
+        bytes so far). `wrap_stream(stream)` gives the object each part is read through instead
+        (read() and close(), e.g. inflating ahead in a thread); its close() ends each part.
         """
         codec = codec or self.row_codec(table_data)
         done = 0
@@ -197,8 +200,19 @@ class PackageReader:
             info = self._entries[entry]
             try:
                 with self._zip.open(info) as stream:
-                    for rows, offset in codec.decode_stream(stream, entry, info.file_size, with_offsets=True):
-                        yield (rows, done + offset) if with_bytes else rows
+                    source = stream if wrap_stream is None else wrap_stream(stream)
+                    try:
+                        if fast_path is not None:
+                            for count, rows, offset in codec.decode_stream(source, entry, info.file_size,
+                                                                           fast_path=fast_path):
+                                yield count, rows, done + offset
+                        else:
+                            for rows, offset in codec.decode_stream(source, entry, info.file_size,
+                                                                    with_offsets=True):
+                                yield (rows, done + offset) if with_bytes else rows
+                    finally:
+                        if source is not stream:
+                            source.close()
             except (zipfile.BadZipFile, zlib.error, EOFError) as error:
                 raise DataError(f"table {table_data.full_name}: {entry} cannot be read: {error}") from None
             done += info.file_size
