@@ -55,3 +55,18 @@ def expected_csv_dir():
 
 def vector_path(name):
     return Path(vectors_dir() / name)
+
+
+def import_vector(engine, name, vector):
+    """A vector loaded into `engine` as database `name` through the engine's import target only
+    (no pipeline: row batches straight from PackageReader)."""
+    from azext_bacpac.format.package import PackageReader
+    with PackageReader(io.BytesIO(vector_bytes(vector))) as reader:
+        with engine.import_target(name) as target:
+            target.create_schema(reader.model, reader.model.tables)
+            for data in reader.tables:
+                loader = target.table_loader(data.full_name)
+                for rows in reader.row_batches(data):
+                    loader.insert(rows)
+            target.finish({"model.xml": reader.model_bytes})
+            target.commit()

@@ -433,30 +433,23 @@ money_units(sqlite3_stmt *st, int col, int type, int64_t low, int64_t high, int6
 static int
 encode_money(Encoder *self, const column_op *op, sqlite3_stmt *st, int type)
 {
+    /* money: 8 bytes, the high int32 first, then the low uint32; smallmoney: one int32. */
+    int small = op->family == F_SMALLMONEY;
     int64_t units;
-    int rc = money_units(st, op->input, type, INT64_MIN, INT64_MAX, &units);
+    int rc = money_units(st, op->input, type, small ? INT32_MIN : INT64_MIN, small ? INT32_MAX : INT64_MAX,
+                         &units);
     if (rc != OK)
         return rc;
-    unsigned char *p = fixed_slot(self, op, 8);
+    unsigned char *p = fixed_slot(self, op, small ? 4 : 8);
     if (p == NULL)
         return FAILED;
     uint64_t bits = (uint64_t)units;
-    put_le(p, bits >> 32, 4);           /* high int32 first, then low uint32 */
-    put_le(p + 4, bits & 0xFFFFFFFFu, 4);
-    return OK;
-}
-
-static int
-encode_smallmoney(Encoder *self, const column_op *op, sqlite3_stmt *st, int type)
-{
-    int64_t units;
-    int rc = money_units(st, op->input, type, INT32_MIN, INT32_MAX, &units);
-    if (rc != OK)
-        return rc;
-    unsigned char *p = fixed_slot(self, op, 4);
-    if (p == NULL)
-        return FAILED;
-    put_le(p, (uint64_t)units, 4);
+    if (small) {
+        put_le(p, bits, 4);
+    } else {
+        put_le(p, bits >> 32, 4);
+        put_le(p + 4, bits & 0xFFFFFFFFu, 4);
+    }
     return OK;
 }
 
@@ -967,7 +960,7 @@ typedef int (*encode_fn)(Encoder *, const column_op *, sqlite3_stmt *, int);
 
 static const encode_fn encoders[F_END] = {
     NULL, encode_int, encode_bit, encode_real, encode_float, encode_decimal, encode_money,
-    encode_smallmoney, encode_text, encode_binary, encode_guid, encode_date, encode_time,
+    encode_money, encode_text, encode_binary, encode_guid, encode_date, encode_time,
     encode_datetime2, encode_datetime, encode_smalldatetime, encode_datetimeoffset,
 };
 

@@ -9,19 +9,11 @@ import pytest
 from azext_bacpac.engines import SqliteEngine
 from azext_bacpac.errors import ConflictError, EngineError
 from azext_bacpac.format.package import PackageReader
-from tests.vectors import vector_bytes
+from tests.vectors import import_vector, vector_bytes
 
 
 def _import(engine, name, vector="gamerental-extracted"):
-    with PackageReader(io.BytesIO(vector_bytes(vector))) as reader:
-        with engine.import_target(name) as target:
-            target.create_schema(reader.model, reader.model.tables)
-            for data in reader.tables:
-                loader = target.table_loader(data.full_name)
-                for rows in reader.row_batches(data):
-                    loader.insert(rows)
-            target.finish({"model.xml": reader.model_bytes})
-            target.commit()
+    import_vector(engine, name, vector)
 
 
 def test_import_publishes_a_user_only_file_and_no_temp(tmp_path):

@@ -6,7 +6,6 @@ row counters), so that a silent fallback to Python cannot pass.
 """
 import datetime
 import decimal
-import io
 import math
 import sqlite3
 import struct
@@ -22,11 +21,10 @@ from azext_bacpac.engines import SqliteEngine, sqlite_native
 from azext_bacpac.engines.sqlite_export import TableReadSpec
 from azext_bacpac.engines.sqlite_types import export_fast_adapter
 from azext_bacpac.format.bcp import ColumnLayout, RowCodec
-from azext_bacpac.format.package import PackageReader
 from azext_bacpac.format.sqltypes import SqlType
 from azext_bacpac.pipelines import parallel
 from azext_bacpac.pipelines.export import export_database
-from tests.vectors import ALL, vector_bytes
+from tests.vectors import ALL, import_vector
 
 encode_module = native.module("_encode")
 pytestmark = pytest.mark.skipif(encode_module is None, reason="native _encode not built")
@@ -401,16 +399,7 @@ def test_encoder_streams_and_finishes():
 
 # ---- whole exports: the real vectors through SQLite ----------------------------------------------
 
-def _import_vector(engine, name, vector):
-    with PackageReader(io.BytesIO(vector_bytes(vector))) as reader:
-        with engine.import_target(name) as target:
-            target.create_schema(reader.model, reader.model.tables)
-            for data in reader.tables:
-                loader = target.table_loader(data.full_name)
-                for rows in reader.row_batches(data):
-                    loader.insert(rows)
-            target.finish({"model.xml": reader.model_bytes})
-            target.commit()
+_import_vector = import_vector
 
 
 def _data_entries(path):

@@ -5,7 +5,6 @@ compiled scanner, and asserts the very same row (repr of each value, so -0.0, NU
 the storage classes compared as sets: scan() reads them as a set).
 """
 import dataclasses
-import io
 import json
 import math
 import os
@@ -320,17 +319,8 @@ def test_an_empty_table_gives_the_sql_nulls_and_zeros():
 
 def _import_vector(folder, name, vector):
     from azext_bacpac.engines import SqliteEngine
-    from azext_bacpac.format.package import PackageReader
-    from tests.vectors import vector_bytes
-    with PackageReader(io.BytesIO(vector_bytes(vector))) as reader:
-        with SqliteEngine(folder).import_target(name) as target:
-            target.create_schema(reader.model, reader.model.tables)
-            for data in reader.tables:
-                loader = target.table_loader(data.full_name)
-                for rows in reader.row_batches(data):
-                    loader.insert(rows)
-            target.finish({"model.xml": reader.model_bytes})
-            target.commit()
+    from tests.vectors import import_vector
+    import_vector(SqliteEngine(folder), name, vector)
 
 
 VECTORS = ["bacpactod-types/Test.bacpac", "amado/AmadoDB.bacpac", "wingtip/wingtipcatalogdb.bacpac",
