@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from azext_bacpac import native
 from azext_bacpac.errors import CancelledError, EngineError
 from azext_bacpac.format import deflate, zipwriter
 from azext_bacpac.format.package import PackageReader
@@ -57,6 +58,14 @@ pytestmark = pytest.mark.skipif(not parallel.workers_supported() or not os.path.
                                 reason="worker processes are used on POSIX systems with /proc")
 
 
+@pytest.fixture(params=["native", "pure"])
+def switch(request, monkeypatch):
+    """The pipeline tests run with the compiled fast paths on and off (BACPAC_NATIVE, which worker
+    processes inherit): with them on, SQLite tables skip the decode workers and the Python codec."""
+    monkeypatch.setenv(native.ENVIRONMENT_SWITCH, "1" if request.param == "native" else "0")
+    return request.param
+
+
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     path = tmp_path_factory.mktemp("perfdb")
@@ -73,6 +82,7 @@ def _data(package):
         return tables, reader.entry_names, reader.model_bytes, reader.origin.total_rows
 
 
+@pytest.mark.usefixtures("switch")
 def test_parallel_export_has_the_same_content_as_the_one_process_export(folder, tmp_path):
     server = f"sqlite:///{folder}"
     serial = export_database(server, "mix", str(tmp_path / "serial.bacpac"), workers=0, part_bytes=PART)
@@ -106,6 +116,7 @@ def test_a_split_table_becomes_consecutive_parts_in_row_order(folder, tmp_path):
     conn.close()
 
 
+@pytest.mark.usefixtures("switch")
 def test_parallel_import_builds_the_same_database(folder, tmp_path):
     export_database(f"sqlite:///{folder}", "mix", str(tmp_path / "p.bacpac"), workers=2, part_bytes=PART)
     (tmp_path / "a").mkdir()
@@ -120,6 +131,7 @@ def test_parallel_import_builds_the_same_database(folder, tmp_path):
     assert _alive(_children()) == []
 
 
+@pytest.mark.usefixtures("switch")
 def test_cancel_mid_way_leaves_no_package_and_no_worker(folder, tmp_path):
     calls = []
 
@@ -134,6 +146,7 @@ def test_cancel_mid_way_leaves_no_package_and_no_worker(folder, tmp_path):
     assert _alive(_children()) == []
 
 
+@pytest.mark.usefixtures("switch")
 def test_a_worker_that_dies_fails_the_export_cleanly(folder, tmp_path):
     killed = []
 
@@ -153,6 +166,7 @@ def test_a_worker_that_dies_fails_the_export_cleanly(folder, tmp_path):
     assert _alive(_children()) == []
 
 
+@pytest.mark.usefixtures("switch")
 def test_cancelled_parallel_import_leaves_no_database_and_no_worker(folder, tmp_path):
     export_database(f"sqlite:///{folder}", "mix", str(tmp_path / "p.bacpac"), workers=0, part_bytes=PART)
     (tmp_path / "t").mkdir()
@@ -164,6 +178,7 @@ def test_cancelled_parallel_import_leaves_no_database_and_no_worker(folder, tmp_
     assert _alive(_children()) == []
 
 
+@pytest.mark.usefixtures("switch")
 def test_progress_reports_every_table_once_in_order(folder, tmp_path):
     reports = []
     export_database(f"sqlite:///{folder}", "mix", str(tmp_path / "p.bacpac"), workers=2, part_bytes=PART,
