@@ -3,6 +3,7 @@
 
 import glob
 import os
+import sys
 
 from setuptools import Extension, find_packages, setup
 
@@ -23,8 +24,14 @@ DEPENDENCIES = []
 
 def _native_extensions():
     """The optional C fast paths (azext_bacpac/native/): skipped where they cannot build, and the
-    pure-Python paths run instead. They link the system SQLite, the one Python's _sqlite3 uses."""
+    pure-Python paths run instead. They link the system SQLite, the one Python's _sqlite3 uses.
+
+    A wheel stays pure Python (py3-none-any, for any az's Python) and carries the sources instead:
+    azext_bacpac/native/build.py compiles them where the extension is installed. Set
+    BACPAC_NATIVE_WHEEL=1 for a wheel with the modules built in, for this very Python only."""
     if os.name != 'posix' or os.environ.get('BACPAC_NATIVE', '1') == '0':
+        return []
+    if 'bdist_wheel' in sys.argv and os.environ.get('BACPAC_NATIVE_WHEEL') != '1':
         return []
     headers = glob.glob('azext_bacpac/native/*.h')
     return [Extension(f'azext_bacpac.native.{os.path.basename(source)[:-2]}', [source], depends=headers,
@@ -54,7 +61,7 @@ setup(
     classifiers=CLASSIFIERS,
     python_requires='>=3.9',
     packages=find_packages(include=['azext_bacpac', 'azext_bacpac.*']),
-    package_data={'azext_bacpac': ['azext_metadata.json']},
+    package_data={'azext_bacpac': ['azext_metadata.json'], 'azext_bacpac.native': ['*.c', '*.h']},
     install_requires=DEPENDENCIES,
     ext_modules=_native_extensions(),
     # Optional: a fast deflate (stdlib zlib otherwise) and the SQL Server engine's ODBC binding.
