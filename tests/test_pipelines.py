@@ -516,14 +516,38 @@ def test_cancelled_import_leaves_no_database_and_no_temp(tmp_path, server):
 
 def test_failed_import_leaves_no_database_and_no_temp(tmp_path, server, monkeypatch):
     package = put_vector(tmp_path, "unilinker-extracted")
+    from azext_bacpac import native
     from azext_bacpac.engines import sqlite_import
 
     def broken(self, rows):
         raise EngineError("injected failure")
 
+    monkeypatch.setenv(native.ENVIRONMENT_SWITCH, "0")      # every row through the Python loader
     monkeypatch.setattr(sqlite_import._TableLoader, "insert", broken)
     with pytest.raises(EngineError, match="injected"):
         import_package(str(package), server, "uni")
+    assert sorted(os.listdir(tmp_path)) == [package.name]
+
+
+def test_failed_native_load_leaves_no_database_and_no_temp(tmp_path, server, monkeypatch):
+    from azext_bacpac import native
+    from azext_bacpac.engines import sqlite_native_import
+    if native.module("_load") is None:
+        pytest.skip("the native loader is not built")
+    package = put_vector(tmp_path, "unilinker-extracted")
+    loaded = []
+
+    def broken(self, buf):
+        if loaded:                                           # the second buffer: rows are in already
+            raise EngineError("injected failure")
+        loaded.append(1)
+        return original(self, buf)
+
+    original = sqlite_native_import.NativeTableLoad._load
+    monkeypatch.setattr(sqlite_native_import.NativeTableLoad, "_load", broken)
+    with pytest.raises(EngineError, match="injected"):
+        import_package(str(package), server, "uni")
+    assert loaded
     assert sorted(os.listdir(tmp_path)) == [package.name]
 
 

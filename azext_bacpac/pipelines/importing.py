@@ -104,9 +104,9 @@ def _import_table(reader, target, data, reporter, expected_rows=None, decoder=No
             if expected_rows is not None and reporter.rows + inserted + len(rows) > expected_rows:
                 raise _total_error(reader, f"holds more than {expected_rows} rows (table {data.full_name} "
                                            f"goes past it)", expected_rows)
-            loader.insert(rows)                   # (its messages count the rows before this batch)
-            if inserted:
-                loader.rows += inserted
+            if rows:
+                loader.insert(rows)               # (its messages count the rows before this batch)
+            loader.rows += inserted
             reporter.advance(inserted + len(rows), position - read)
             read = position
     finally:
