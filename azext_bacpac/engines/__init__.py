@@ -15,9 +15,10 @@ use (and, optionally, `engine.preflight(database, direction, model)` -> permissi
       .partitions(full_name, rows_per_part) -> opaque picklable part keys in row order ([None]: whole)
       .parallel_reader() -> picklable context manager (or None) that a worker process enters to get
           a reader with .row_batches(full_name, part=key) in the SAME snapshot as this source
-      .encoded_batches(full_name, codec, part=None, encode=None) -> (BCP bytes, row count) batches,
-          on the source and on its parallel reader: rows encoded by the engine itself (SQLite: the
-          compiled encoder of native/_encode.c); without it the pipeline encodes row_batches itself
+      .encoded_batches(full_name, codec, part, encode) -> (BCP bytes, row count) batches, on the
+          source and on its parallel reader: rows encoded by the engine itself (SQLite: the compiled
+          encoder of native/_encode.c), encode(rows, rows before them) for the rest; without it the
+          pipeline encodes row_batches itself
   engine.import_target(database) -> context manager with
       .check_target(), .create_schema(model, tables), .table_loader(full_name).insert(rows),
       (optional, for decoder processes that hand over rows ready to insert (pipelines/parallel_import.py):

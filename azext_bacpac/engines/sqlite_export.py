@@ -15,7 +15,23 @@ from .sqlite_schema import quote_ident
 BATCH_ROWS = 2000
 
 
-class SqliteExportSource:
+class _NativeEncoding:
+    """encoded_batches() of engines/__init__.py for a reader with .conn, ._native and read_spec()."""
+
+    def encoded_batches(self, full_name, codec, part, encode):
+        """(BCP bytes, row count) batches of a table or part (None: whole), as encode() would make
+        of row_batches(): natively encoded where possible (engines/sqlite_native.py).
+
+        encode(rows, done) encodes the rows that Python must (it names the row in its errors:
+        `done` rows of this read come before them).
+        """
+        from .sqlite_native import encoded_batches, native_usable
+        if self._native is None:
+            self._native = native_usable(self.conn)          # once per connection
+        return encoded_batches(self.conn, self.read_spec(full_name), codec, part, encode, usable=self._native)
+
+
+class SqliteExportSource(_NativeEncoding):
     """One database opened for export. Use as a context manager.
 
     Attributes once entered: model, model_bytes (exact stored bytes or None), model_bom,
@@ -84,18 +100,6 @@ class SqliteExportSource:
         `part` (a key from partitions(), None for the whole table) limits the rows to one range.
         """
         yield from read_batches(self.conn, self.read_spec(full_name), part, batch_rows)
-
-    def encoded_batches(self, full_name, codec, part=None, encode=None):
-        """(BCP bytes, row count) batches of a table or part, as codec.encode_many would make of
-        row_batches(): natively encoded where possible (engines/sqlite_native.py).
-
-        encode(rows, done), when given, encodes the rows that Python must (it names the row in its
-        errors: `done` rows of this read come before them).
-        """
-        from .sqlite_native import encoded_batches, native_usable
-        if self._native is None:
-            self._native = native_usable(self.conn)
-        return encoded_batches(self.conn, self.read_spec(full_name), codec, part, encode, usable=self._native)
 
     # -- parallel export (see engines/__init__.py) ----------------------------------------------
     def read_spec(self, full_name):
@@ -219,7 +223,7 @@ def _row_error(spec, rows, done, part=None):
     return EngineError(f"table {spec.full_name}: a row could not be converted")
 
 
-class SqliteParallelReader:
+class SqliteParallelReader(_NativeEncoding):
     """Opened in a worker process: its own read-only connection, in one read transaction.
 
     The exporting process holds its read transaction for the whole export, so (outside WAL mode)
@@ -257,9 +261,5 @@ class SqliteParallelReader:
     def row_batches(self, full_name, part=None, batch_rows=BATCH_ROWS):
         return read_batches(self.conn, self.specs[full_name], part, batch_rows)
 
-    def encoded_batches(self, full_name, codec, part=None, encode=None):
-        """As SqliteExportSource.encoded_batches."""
-        from .sqlite_native import encoded_batches, native_usable
-        if self._native is None:
-            self._native = native_usable(self.conn)
-        return encoded_batches(self.conn, self.specs[full_name], codec, part, encode, usable=self._native)
+    def read_spec(self, full_name):
+        return self.specs[full_name]

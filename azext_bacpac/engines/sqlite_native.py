@@ -112,15 +112,12 @@ def python_batches(conn, spec, part, encode, batch_rows=BATCH_ROWS):
         done += len(rows)
 
 
-def encoded_batches(conn, spec, codec, part=None, encode=None, batch_rows=BATCH_ROWS, usable=None):
+def encoded_batches(conn, spec, codec, part, encode, batch_rows=BATCH_ROWS, usable=None):
     """(BCP bytes, rows) batches of a table (or of one part of it); see the module docstring.
 
     encode(rows, done) encodes rows that follow `done` rows of this read (it names the row in its
-    errors); by default codec.encode_many. `usable` is native_usable(conn), when already known.
+    errors). `usable` is native_usable(conn), when already known.
     """
-    if encode is None:
-        def encode(rows, _done):
-            return codec.encode_many(rows)
     module = native.module("_encode")
     ops = column_ops(spec, codec, module) if module is not None else None
     if ops is None or not (native_usable(conn) if usable is None else usable):
