@@ -311,14 +311,7 @@ _TIMED = {"date", "datetime", "datetimeoffset", "time"}
 
 def _native_scanner(conn):
     """The compiled scanner, when it may read this connection (a UTF-8 database: its text rules)."""
-    module = native.module("_scan")
-    if module is None or not native.connection_ok(conn):
-        return None
-    try:
-        encoding = conn.execute("PRAGMA encoding").fetchone()[0]
-    except sqlite3.Error:
-        return None
-    return module if encoding == "UTF-8" else None
+    return native.for_connection("_scan", conn, utf8=True)
 
 
 def _row_expression(aggregate):

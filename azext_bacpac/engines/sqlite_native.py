@@ -96,12 +96,7 @@ def column_ops(spec, codec, module):
 def native_usable(conn):
     """Whether the C encoder may read this connection: the module is there, the handle is shared
     safely, and values come back as they would to Python (str text, a UTF-8 database)."""
-    if native.module("_encode") is None or conn.text_factory is not str or not native.connection_ok(conn):
-        return False
-    try:
-        return str(conn.execute("PRAGMA encoding").fetchone()[0]).upper() == "UTF-8"
-    except sqlite3.Error:
-        return False
+    return conn.text_factory is str and native.for_connection("_encode", conn, utf8=True) is not None
 
 
 def python_batches(conn, spec, part, encode, batch_rows=BATCH_ROWS):

@@ -94,10 +94,7 @@ def column_ops(plan, layout):
 
 def available(conn):
     """The _load module when it may work on this connection, else None."""
-    module = native.module("_load")
-    if module is None or not native.connection_ok(conn):
-        return None
-    return module
+    return native.for_connection("_load", conn)
 
 
 class ReadAhead:

@@ -40,8 +40,20 @@ def _import_module(name):
         return None
 
 
-def available(*names):
-    return all(module(name) is not None for name in names)
+def for_connection(name, conn, utf8=False):
+    """module(name) when it may work on this connection (connection_ok), else None. With `utf8`,
+    only for a UTF-8 database too: the modules read and write SQLite text as UTF-8."""
+    compiled = module(name)
+    if compiled is None or not connection_ok(conn):
+        return None
+    if utf8:
+        try:
+            encoding = conn.execute("PRAGMA encoding").fetchone()[0]
+        except sqlite3.Error:
+            return None
+        if str(encoding).upper() != "UTF-8":
+            return None
+    return compiled
 
 
 def connection_ok(conn):
