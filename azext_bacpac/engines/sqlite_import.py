@@ -17,7 +17,7 @@ from ..errors import ConflictError, EngineError
 from . import sqlite_catalog
 from .sqlite import engine_error
 from .sqlite_ddl import plan_tables
-from .sqlite_schema import read_tables, user_object_count
+from .sqlite_schema import quote_ident, read_tables, user_object_count
 
 FILE_MODE = 0o600
 # temp_store FILE: index builds sort in cache_size memory and spill the rest to a temporary file
@@ -138,6 +138,15 @@ class SqliteImportTarget:
 
     def table_loader(self, full_name):
         return _TableLoader(self.conn, self._plans[full_name])
+
+    def loaded_rows(self, full_name):
+        """Rows the table holds now (inside the import's transaction): the pipeline checks them
+        against the rows it sent."""
+        name = self._plans[full_name].sqlite_name
+        try:
+            return self.conn.execute(f"SELECT count(*) FROM {quote_ident(name)}").fetchone()[0]
+        except sqlite3.Error as error:
+            raise engine_error(error, f"table '{name}'") from None
 
     def loads_natively(self, full_name, layout):
         """Whether table_load_native() will load this table in C (the module is built and turned

@@ -8,7 +8,7 @@ is published only by the storage writer's commit: a failed or cancelled export l
 import time
 
 from ..engines import open_engine
-from ..errors import InvalidInputError
+from ..errors import EngineError, InvalidInputError
 from ..format import deflate
 from ..format.assembly import PackageAssembler
 from ..format.bcp import RowCodec
@@ -88,6 +88,7 @@ def export_database(server, database, storage_uri, *, tables=None, exclude_table
                     parallel.run_inline(source, codecs, slots, part_bytes, library, level, write_part,
                                         reporter.advance)
                 tables_out.finish()
+                warnings.extend(_verify_written(source, counts, tables_out.per_table()))
                 reporter.finishing()
                 assembler.close()
             except BaseException:
@@ -104,6 +105,27 @@ def export_database(server, database, storage_uri, *, tables=None, exclude_table
         "perTable": tables_out.per_table(), "warnings": warnings,
         "pipeline": {"workers": pool_size, "compressor": library, "level": level, "parts": tables_out.parts},
     }
+
+
+def _verify_written(source, counts, per_table):
+    """Rows written per table must be the rows the source holds. A source whose row_count() is only an
+    estimate (SQL Server's partition statistics) counts exactly with exact_row_count(), in the same
+    read; one that could not read consistently gets warnings instead of a failure (rows may have
+    changed while it ran). Returns the warnings."""
+    exact = getattr(source, "exact_row_count", None)
+    consistent = getattr(source, "consistent", True)
+    warnings = []
+    for entry in per_table:
+        name, written = entry["name"], entry["rows"]
+        expected = exact(name) if exact is not None else counts[name]
+        if expected == written:
+            continue
+        message = f"table {name}: {written} rows were written but the source holds {expected}"
+        if not consistent:
+            warnings.append(message + " (the export was not transactionally consistent: rows changed while it ran)")
+            continue
+        raise EngineError(message + "; no BACPAC was written")
+    return warnings
 
 
 def _parallel_recipe(source, workers, total_rows):

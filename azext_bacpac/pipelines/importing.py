@@ -113,8 +113,21 @@ def _import_table(reader, target, data, reporter, expected_rows=None, decoder=No
         if load is not None:
             batches.close()                       # its read ahead ends before the statement does
             load.close()
+    _verify_loaded(target, data.full_name, loader.rows)
     reporter.end_table()
     return {"name": data.full_name, "rows": loader.rows, "bytes": read}
+
+
+def _verify_loaded(target, full_name, rows_sent):
+    """The rows a table holds after its load must be the rows sent (the package's rows for it): a
+    server that dropped or rolled back part of the load fails the import here, and it is undone."""
+    loaded_rows = getattr(target, "loaded_rows", None)
+    if loaded_rows is None:
+        return
+    held = loaded_rows(full_name)
+    if held != rows_sent:
+        raise DataError(f"table {full_name}: {rows_sent} rows of the package were sent but the target holds {held} "
+                        f"after loading; the import was undone")
 
 
 def _total_error(reader, holds, expected_rows):

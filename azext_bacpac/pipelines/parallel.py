@@ -56,12 +56,12 @@ class Slot:
 # ---- planning ------------------------------------------------------------------------------------
 
 def plan_slots(source, names, codecs, counts, part_bytes):
-    """Slots covering every non-empty table of `names`, in order."""
+    """Slots covering every table of `names`, in order. `counts` may be estimates (SQL Server's
+    partition statistics are approximate): they size the slots, but a table counted as empty is
+    read all the same."""
     slots, batch, batch_bytes = [], [], 0
     for name in names:
         count = counts[name]
-        if not count:
-            continue
         row_bytes = _row_bytes(source, name, codecs[name]) if count >= SAMPLE_MIN_ROWS else SMALL_ROW_BYTES
         estimate = count * row_bytes
         if estimate >= part_bytes:

@@ -115,12 +115,14 @@ class SqlServerEngine:
                 if master.one(DATABASE_STATE, (database,)):
                     raise
                 _, checks = preflight.check_import(None, model, creating=True,
-                                                   create_row=master.one(preflight.CREATE_QUERY))
+                                                   create_row=master.one(preflight.CREATE_QUERY),
+                                                   supported=preflight.always_encrypted_supported(master.one))
             finally:
                 master.close()
             return [c.as_dict() for c in checks]
         try:
-            _, checks = preflight.check_import(session.one, model)
+            _, checks = preflight.check_import(session.one, model,
+                                               supported=preflight.always_encrypted_supported(session.one))
         finally:
             session.close()
         return [c.as_dict() for c in checks]

@@ -14,7 +14,11 @@ importing user for the data phase and back off afterwards (that needs ALTER ANY 
 owner of the database has).
 
 Values: ciphertext and binary columns are sent as varbinary; every other column as Unicode text
-in ODBC canonical form (the server converts, exactly, to the column's type). KEEPIDENTITY,
+in ODBC canonical form (the server converts, exactly, to the column's type): dates and times cut
+to the column's scale, legacy datetime to 3 digits (bcp's conversion to datetime takes no more).
+Columns are bound once with cbData = 0 and no indicator or terminator, and each row sets its
+length with bcp_collen: "bcp_bind" documents SQL_VARLEN_DATA without an indicator or a
+terminator as an error for character and binary data. KEEPIDENTITY,
 KEEPNULLS and the TABLOCK hint are set. The driver library is located from the Driver in use (the
 mssql-python wheel's path, or odbcinst.ini / the Windows DLL for an installed driver).
 
@@ -33,7 +37,7 @@ import uuid
 from ...errors import EngineError
 from ...format.values import SqlVariant
 from .errors import connection_error, statement_error
-from .values import iso_time
+from .values import canonical_datetime, canonical_time, legacy_datetime
 
 SQL_HANDLE_ENV, SQL_HANDLE_DBC = 1, 2
 SQL_ATTR_ODBC_VERSION, SQL_OV_ODBC3 = 200, 3
@@ -46,7 +50,7 @@ SQL_COPT_SS_ACCESS_TOKEN = 1256
 DB_IN, SUCCEED = 1, 1
 BCPKEEPNULLS, BCPABORT, BCPKEEPIDENTITY, BCPHINTSW = 5, 6, 8, 11
 BCPMODIFYENCRYPTED = 21          # msodbcsql.h (ODBC Driver 17+): insert ciphertext as it is
-SQL_VARLEN_DATA, SQL_NULL_DATA = -10, -1
+SQL_NULL_DATA = -1
 SQLNCHAR, SQLBIGVARBINARY = 0xEF, 0xA5
 BINARY_TYPES = {"binary", "varbinary", "image", "rowversion", "timestamp", "geography", "geometry", "hierarchyid"}
 BATCH_ROWS = 10_000
@@ -144,28 +148,29 @@ def _text_of(value):
     if isinstance(value, decimal.Decimal):
         return format(value, "f")
     if isinstance(value, datetime.datetime):
-        return _odbc_datetime(value)
+        return canonical_datetime(value)
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, datetime.time):
-        return iso_time(value)
+        return canonical_time(value)
     if isinstance(value, uuid.UUID):
         return str(value)
     return str(value)
 
 
-def _odbc_datetime(value):
-    """'yyyy-mm-dd hh:mm:ss.fffffff[ +hh:mm]': the canonical text bcp converts to datetime2 / datetimeoffset."""
-    from .values import iso_datetime
-    text = iso_datetime(value)
-    date, _, rest = text.partition("T")
-    offset = ""
-    for sign in ("+", "-"):
-        if sign in rest:
-            rest, _, tail = rest.partition(sign)
-            offset = f" {sign}{tail}"
-            break
-    return f"{date} {rest}{offset}"
+def _text_encoder(sql_type):
+    """value -> UTF-16 text for one column: dates and times at the column's own scale."""
+    name = sql_type.name
+    scale = 7 if sql_type.scale is None else sql_type.scale
+    if name in ("datetime2", "datetimeoffset"):
+        return lambda value: canonical_datetime(value, scale).encode("utf-16-le")
+    if name == "time":
+        return lambda value: canonical_time(value, scale).encode("utf-16-le")
+    if name == "datetime":
+        return lambda value: canonical_datetime(legacy_datetime(value), 3).encode("utf-16-le")
+    if name == "smalldatetime":
+        return lambda value: canonical_datetime(value, 0).encode("utf-16-le")
+    return lambda value: _text_of(value).encode("utf-16-le")
 
 
 def column_encoders(plan):
@@ -176,7 +181,7 @@ def column_encoders(plan):
         if column.encrypted or column.sql_type.name in BINARY_TYPES:
             encoders.append((SQLBIGVARBINARY, bytes))
         else:
-            encoders.append((SQLNCHAR, lambda value: _text_of(value).encode("utf-16-le")))
+            encoders.append((SQLNCHAR, _text_encoder(column.sql_type)))
     return encoders
 
 
@@ -311,7 +316,8 @@ class _OdbcBulkCopy:
         lib.bcp_control(self.dbc, BCPHINTSW, ctypes.cast(self._hint, ctypes.c_void_p))
         self.columns = columns
         for ordinal, token in columns:
-            if lib.bcp_bind(self.dbc, ctypes.cast(self._dummy, ctypes.c_void_p), 0, SQL_VARLEN_DATA, None, 0, token,
+            # cbIndicator 0, cbData 0, no terminator: the length of each value is set per row by bcp_collen
+            if lib.bcp_bind(self.dbc, ctypes.cast(self._dummy, ctypes.c_void_p), 0, 0, None, 0, token,
                             ordinal) != SUCCEED:
                 self._fail(f"bulk copy into {table}: binding column {ordinal}")
         self.table = table

@@ -38,14 +38,18 @@ SELECT DB_NAME() AS database_name, @@VERSION AS version_text,
        d.is_local_cursor_default, d.is_auto_close_on, d.recovery_model,
        CONVERT(int, COLLATIONPROPERTY(d.collation_name, 'LCID')) AS collation_lcid,
        (SELECT SUM(CONVERT(bigint, f.size)) * 8 FROM sys.database_files AS f) AS size_kb,
-       USER_NAME() AS user_name
+       USER_NAME() AS user_name,
+       CASE WHEN OBJECT_ID(N'sys.column_master_keys') IS NULL THEN 0 ELSE 1 END AS has_always_encrypted,
+       CASE WHEN COL_LENGTH(N'sys.sequences', N'last_used_value') IS NULL THEN 0 ELSE 1 END AS has_last_used_value,
+       CASE WHEN OBJECT_ID(N'sys.masked_columns') IS NULL THEN 0 ELSE 1 END AS has_masked_columns
 FROM sys.databases AS d
 WHERE d.database_id = DB_ID()""")
 
 _query("schemas", """
 SELECT s.name, p.name AS owner
 FROM sys.schemas AS s JOIN sys.database_principals AS p ON p.principal_id = s.principal_id
-WHERE s.schema_id BETWEEN 5 AND 16383
+WHERE s.name NOT IN (N'dbo', N'guest', N'sys', N'INFORMATION_SCHEMA')
+  AND NOT (p.type = 'R' AND p.is_fixed_role = 1 AND p.name = s.name)
 ORDER BY s.name""")
 
 _query("types", """

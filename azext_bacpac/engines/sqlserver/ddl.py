@@ -22,6 +22,7 @@ from ...format.model import (REFERENTIAL_ACTIONS, Module, properties, quote, rea
                              split_name)
 from ...format.package import table_layout
 from ...format.xmlio import q
+from .dependencies import FunctionOrder
 from .tsql import ident, nstring, string
 
 _HEX = re.compile(r"^0x[0-9A-Fa-f]+$")
@@ -49,6 +50,9 @@ class Statement:
     fallback_warning: str = None
     deferrable: bool = False       # may be retried after later statements (module dependencies)
     subject: str = ""
+    needs: tuple = ()              # principals this statement names: skipped if one of them was not created
+    alternative: str = None        # run instead when a principal it needs was not created
+    alternative_warning: str = None
 
 
 @dataclass
@@ -160,12 +164,15 @@ class Planner:
         self.import_users = import_users
         self.plan = Plan()
         self.created_principals = {"dbo", "public", "guest"}
+        self.after_modules = []            # statements that need modules created after the data
+        self.functions = None
 
     def build(self):
         self._security()
         self._keys()
         self._types()
-        self._tables()
+        self._tables()                     # the functions the tables call come first
+
         self._after_data()
         self._unhandled()
         return self.plan
@@ -195,7 +202,8 @@ class Planner:
                     continue
                 self.add(Statement(f"ALTER ROLE {ident(role)} ADD MEMBER {ident(member)}", "security",
                                    ("MEMBERSHIP", role, member), optional=True,
-                                   subject=f"membership of {ident(member)} in {ident(role)}"))
+                                   subject=f"membership of {ident(member)} in {ident(role)}",
+                                   needs=(member,) if membership.role_builtin else (role, member)))
         for schema in model.schemas:
             owner = leaf(schema.authorizer) or "dbo"
             owner_sql = f" AUTHORIZATION {ident(owner)}" if owner in self.created_principals or owner == "dbo" else \
@@ -203,14 +211,20 @@ class Planner:
             if owner not in self.created_principals and owner != "dbo":
                 self.plan.warnings.append(f"schema {ident(schema.name)} is owned by [dbo]: its owner {ident(owner)} "
                                           f"is not created in the target")
+            planned_owner = owner in self.created_principals and owner not in ("dbo", "public", "guest")
             self.add(Statement(f"CREATE SCHEMA {ident(schema.name)}{owner_sql}", "schemas",
-                               ("SCHEMA", schema.name), subject=f"schema {ident(schema.name)}"))
+                               ("SCHEMA", schema.name), subject=f"schema {ident(schema.name)}",
+                               needs=(owner,) if planned_owner else (),
+                               alternative=f"CREATE SCHEMA {ident(schema.name)} AUTHORIZATION [dbo]",
+                               alternative_warning=f"schema {ident(schema.name)} is owned by [dbo]: its owner "
+                                                   f"{ident(owner)} could not be created in the target"))
         if self.import_users:
             for permission in model.permissions:
                 sql = self._grant_sql(permission)
                 if sql:
                     self.add(Statement(sql[0], "permissions", ("PERMISSION", sql[1], leaf(permission.grantee)),
-                                       optional=True, subject=f"permission {permission.name}"))
+                                       optional=True, subject=f"permission {permission.name}",
+                                       needs=(leaf(permission.grantee),)))
         elif model.users or model.roles:
             self.plan.warnings.append("users, roles and permissions of the package were not imported "
                                       "(import_users is off)")
@@ -308,17 +322,61 @@ class Planner:
     # -- tables --------------------------------------------------------------------------------
     def _tables(self):
         model = self.model
+        defaults = [d for d in model.defaults if d.table in self.table_names]
+        checks = [c for c in model.checks if c.table in self.table_names]
+        computed = [(t, c) for t in self.tables for c in t.columns if c.is_computed]
+        self.functions = FunctionOrder(self._modules(), self.table_names | self._view_names()).plan(
+            [c.computed_expression for _, c in computed] + [d.expression for d in defaults]
+            + [c.expression for c in checks])
+        for name in self.functions.early:
+            statement = self._module_statement(name)
+            if statement is not None:
+                self.add(statement)
         for table in self.tables:
-            definitions = [column_sql(model, column) for column in table.columns]
+            inline = [c for c in table.columns if not (c.is_computed and self.functions.needs_late(c.computed_expression))]
+            definitions = [column_sql(model, column) for column in inline]
             self.add(Statement(f"CREATE TABLE {table.full_name} ({', '.join(definitions)})", "tables",
                                ("TABLE", table.full_name), subject=f"table {table.full_name}"))
             self.plan.tables[table.full_name] = self._table_plan(table)
-        for default in model.defaults:
-            if default.table not in self.table_names:
-                continue
-            self.add(Statement(f"ALTER TABLE {default.table} ADD {_constraint_name(default)}DEFAULT "
-                               f"{_paren(default.expression)} FOR {ident(leaf(default.column))}", "defaults",
-                               subject=f"default on {default.column}"))
+            for column in table.columns:
+                if column not in inline:
+                    self.after_modules.append(Statement(
+                        f"ALTER TABLE {table.full_name} ADD {column_sql(model, column)}", "computed_columns",
+                        subject=f"computed column {table.full_name}.{ident(column.name)}"))
+                    self.plan.warnings.append(
+                        f"computed column {table.full_name}.{ident(column.name)} calls "
+                        f"{', '.join(self.functions.needs_late(column.computed_expression))}, which can only be "
+                        f"created after the tables; it was added afterwards and is now the table's last column")
+        for default in defaults:
+            statement = Statement(f"ALTER TABLE {default.table} ADD {_constraint_name(default)}DEFAULT "
+                                  f"{_paren(default.expression)} FOR {ident(leaf(default.column))}", "defaults",
+                                  subject=f"default on {default.column}")
+            if self.functions.needs_late(default.expression):
+                self.after_modules.append(statement)
+            else:
+                self.add(statement)
+
+    def _modules(self):
+        return [obj for _, obj in self.model.typed_objects() if isinstance(obj, Module)]
+
+    def _view_names(self):
+        return {m.name for m in self._modules() if m.element_type == "SqlView"}
+
+    def _module_statement(self, name):
+        for element, obj in self.model.typed_objects():
+            if isinstance(obj, Module) and obj.name == name:
+                return self._statement_of(element, obj)
+        return None
+
+    def _statement_of(self, element, obj):
+        text = module_definition(element, obj)
+        if text is None:
+            self.plan.warnings.append(f"{obj.kind.lower()} {obj.name} is not imported: the package does not hold "
+                                      f"its CREATE header")
+            return None
+        kind = {"VIEW": "VIEW", "PROCEDURE": "PROCEDURE", "FUNCTION": "FUNCTION", "TRIGGER": "TRIGGER"}[obj.kind]
+        return Statement(text, "triggers" if kind == "TRIGGER" else "modules", (kind, obj.name),
+                         verbatim=True, deferrable=True, subject=f"{kind.lower()} {obj.name}")
 
     def _table_plan(self, table):
         layout = table_layout(self.model, table)
@@ -338,6 +396,11 @@ class Planner:
                 values.append("?")
             elif name in CLR_TYPES:
                 values.append(f"CAST(? AS {name})")
+            elif name == "xml":
+                # pyodbc binds a string over 4,000 characters as SQL_WLONGVARCHAR (ntext: pyodbc
+                # src/params.cpp GetUnicodeInfo, past the connection's wvarchar maximum); the cast
+                # makes every length arrive as xml.
+                values.append("CAST(? AS xml)")
             else:
                 values.append("?")
             if column.sql_type.is_max or name in LOB_TYPES:
@@ -352,6 +415,8 @@ class Planner:
         model = self.model
         keys = [k for k in model.primary_keys + model.unique_constraints if k.table in self.table_names]
         indexes = [i for i in model.indexes if i.table in self.table_names]
+        views = self._view_names()
+        view_indexes = [i for i in model.indexes if i.table in views]
 
         def clustered(obj):
             if hasattr(obj, "kind"):
@@ -372,6 +437,13 @@ class Planner:
                     text.append(f"WHERE {obj.filter.strip()}")
                 self.add(Statement(" ".join(t for t in text if t), "keys_and_indexes",
                                    subject=f"index {obj.name}"), after=True)
+        for index in sorted(view_indexes, key=lambda i: not i.clustered):   # a view's clustered index comes first
+            text = ["CREATE", "UNIQUE" if index.unique else None, "CLUSTERED" if index.clustered else "NONCLUSTERED",
+                    f"INDEX {ident(index.leaf_name)} ON {index.table} ({_columns(index.columns, True)})"]
+            if index.included:
+                text.append(f"INCLUDE ({_columns(index.included)})")
+            self.after_modules.append(Statement(" ".join(t for t in text if t), "view_indexes",
+                                                subject=f"index {index.name} on view {index.table}"))
         for fk in model.foreign_keys:
             if fk.table not in self.table_names or fk.foreign_table not in self.table_names:
                 continue
@@ -393,27 +465,27 @@ class Planner:
             body = f"{_constraint_name(check)}CHECK {_paren(check.expression)}"
             label = check.display_name if hasattr(check, "display_name") else (check.name or check.inline_name)
             label = label or f"on {check.table}"
-            self.add(Statement(f"ALTER TABLE {check.table} WITH CHECK ADD {body}", "checks",
-                               fallback=f"ALTER TABLE {check.table} WITH NOCHECK ADD {body}",
-                               fallback_warning=f"check constraint {label} was created WITH NOCHECK: rows of "
-                                                f"{check.table} do not satisfy it",
-                               subject=f"check constraint {label}"), after=True)
+            statement = Statement(f"ALTER TABLE {check.table} WITH CHECK ADD {body}", "checks",
+                                  fallback=f"ALTER TABLE {check.table} WITH NOCHECK ADD {body}",
+                                  fallback_warning=f"check constraint {label} was created WITH NOCHECK: rows of "
+                                                   f"{check.table} do not satisfy it",
+                                  subject=f"check constraint {label}")
+            if self.functions.needs_late(check.expression):
+                self.after_modules.append(statement)
+            else:
+                self.add(statement, after=True)
         triggers = []
+        early = set(self.functions.early)
         for element, obj in model.typed_objects():
-            if not isinstance(obj, Module):
+            if not isinstance(obj, Module) or obj.name in early:
                 continue
             if obj.parent and obj.element_type == "SqlDmlTrigger" and obj.parent not in self.table_names \
                     and _is_table(model, obj.parent):
                 continue
-            text = module_definition(element, obj)
-            if text is None:
-                self.plan.warnings.append(f"{obj.kind.lower()} {obj.name} is not imported: the package does not hold "
-                                          f"its CREATE header")
-                continue
-            kind = {"VIEW": "VIEW", "PROCEDURE": "PROCEDURE", "FUNCTION": "FUNCTION", "TRIGGER": "TRIGGER"}[obj.kind]
-            statement = Statement(text, "triggers" if kind == "TRIGGER" else "modules", (kind, obj.name),
-                                  verbatim=True, deferrable=True, subject=f"{kind.lower()} {obj.name}")
-            (triggers if kind == "TRIGGER" else self.plan.after_data).append(statement)
+            statement = self._statement_of(element, obj)
+            if statement is not None:
+                (triggers if statement.phase == "triggers" else self.plan.after_data).append(statement)
+        self.plan.after_data.extend(self.after_modules)
         self.plan.after_data.extend(triggers)
 
     def _unhandled(self):

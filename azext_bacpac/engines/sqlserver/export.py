@@ -170,11 +170,25 @@ class SqlServerExportSource:
                       source_database_size=int(facts.get("size_kb") or 0))
 
     def row_count(self, full_name):
-        """Rows of a table as the server's partition statistics count them (for progress only)."""
+        """Rows of a table as the server's partition statistics count them: an estimate ("approximate
+        number of rows", sys.partitions), so it guides progress and never decides what is read;
+        exact_row_count() checks the rows written."""
         self._close_pending()
         row = self.session.one("/* bacpac:row_count */ SELECT SUM(p.rows) AS row_count FROM sys.partitions AS p "
                                "WHERE p.object_id = ? AND p.index_id IN (0, 1)",
                                (self.catalog.bindings[full_name].object_id,), subject=f"table {full_name}")
+        return int((row or {}).get("row_count") or 0)
+
+    @property
+    def consistent(self):
+        """Whether every table is read from one point in time (snapshot isolation or a database snapshot)."""
+        return self.consistency != "none"
+
+    def exact_row_count(self, full_name):
+        """COUNT_BIG(*) of a table in the export's own read (the same snapshot as its rows)."""
+        self._close_pending()
+        row = self.session.one(f"/* bacpac:exact_row_count */ SELECT COUNT_BIG(*) AS row_count FROM {full_name}",
+                               subject=f"table {full_name}")
         return int((row or {}).get("row_count") or 0)
 
     def select_sql(self, full_name):

@@ -43,14 +43,17 @@ TARGET_OBJECTS = ("/* bacpac:target_objects */ SELECT "
                   "(SELECT COUNT(*) FROM sys.tables WHERE is_ms_shipped = 0) AS tables, "
                   "(SELECT COUNT(*) FROM sys.objects WHERE is_ms_shipped = 0 AND type IN "
                   "('V', 'P', 'FN', 'IF', 'TF', 'TR', 'SO', 'SN')) AS modules, "
-                  "(SELECT COUNT(*) FROM sys.schemas WHERE schema_id BETWEEN 5 AND 16383) AS schemas, "
+                  "(SELECT COUNT(*) FROM sys.schemas AS s JOIN sys.database_principals AS p ON p.principal_id = "
+                  "s.principal_id WHERE s.name NOT IN (N'dbo', N'guest', N'sys', N'INFORMATION_SCHEMA') AND NOT "
+                  "(p.type = 'R' AND p.is_fixed_role = 1 AND p.name = s.name)) AS schemas, "
                   "(SELECT COUNT(*) FROM sys.types WHERE is_user_defined = 1) AS types, "
-                  "(SELECT COUNT(*) FROM sys.column_master_keys) AS master_keys, "
                   "CONVERT(nvarchar(128), DATABASEPROPERTYEX(DB_NAME(), 'Collation')) AS collation_name")
+# Only where sys.column_master_keys exists (SQL Server 2016+): preflight.always_encrypted_supported.
+MASTER_KEYS = "/* bacpac:master_key_count */ SELECT COUNT(*) AS master_keys FROM sys.column_master_keys"
 SERVER_FACTS = ("/* bacpac:server_facts */ SELECT CONVERT(int, SERVERPROPERTY('EngineEdition')) AS engine_edition, "
                 "CONVERT(nvarchar(128), SERVERPROPERTY('ProductVersion')) AS product_version")
 DATABASE_STATE = "/* bacpac:database_state */ SELECT d.state_desc FROM sys.databases AS d WHERE d.name = ?"
-USER_OPTION = ("/* bacpac:user_option */ SELECT p.name, p.allow_encrypted_value_modifications "
+USER_OPTION = ("/* bacpac:user_option */ SELECT p.principal_id, p.name, p.allow_encrypted_value_modifications "
                "FROM sys.database_principals AS p WHERE p.principal_id = DATABASE_PRINCIPAL_ID()")
 DROP = {"ROLE": "DROP ROLE {0}", "USER": "DROP USER {0}", "SCHEMA": "DROP SCHEMA {0}",
         "COLUMN MASTER KEY": "DROP COLUMN MASTER KEY {0}", "COLUMN ENCRYPTION KEY": "DROP COLUMN ENCRYPTION KEY {0}",
@@ -118,6 +121,8 @@ class SqlServerImportTarget:
         self._user_option = None           # (user, previous value) when ALLOW_ENCRYPTED_VALUE_MODIFICATIONS was set
         self.plan = None
         self.server_facts = {}
+        self.failed_principals = set()     # users and roles whose optional CREATE failed
+        self.ae_supported = True           # the target has Always Encrypted (sys.column_master_keys)
 
     # -- the target ----------------------------------------------------------------------------
     def check_target(self):
@@ -135,7 +140,10 @@ class SqlServerImportTarget:
             self.state = "absent"
             return
         try:
-            counts = session.one(TARGET_OBJECTS) or {}
+            counts = dict(session.one(TARGET_OBJECTS) or {})
+            self.ae_supported = preflight.always_encrypted_supported(session.one)
+            if self.ae_supported:
+                counts.update(session.one(MASTER_KEYS) or {})
         except BaseException:
             session.close()
             raise
@@ -198,8 +206,7 @@ class SqlServerImportTarget:
         elif collation and getattr(self, "_existing_collation", None) and collation != self._existing_collation:
             self.warnings.append(f"database '{self.database}' has collation {self._existing_collation}; the package "
                                  f"was exported with {collation}")
-        for statement in self.plan.before_data:
-            self._run(statement)
+        self._run_in_order(self.plan.before_data)
         if encrypted:
             self._allow_encrypted_values()
 
@@ -208,9 +215,10 @@ class SqlServerImportTarget:
         if self.state == "absent":
             master = self._open_master()
             row = master.one(preflight.CREATE_QUERY) or {}
-            user, checks = preflight.check_import(None, model, creating=True, create_row=row)
+            supported = preflight.always_encrypted_supported(master.one)
+            user, checks = preflight.check_import(None, model, creating=True, create_row=row, supported=supported)
         else:
-            user, checks = preflight.check_import(self.session.one, model)
+            user, checks = preflight.check_import(self.session.one, model, supported=self.ae_supported)
         self.preflight_results = [c.as_dict() for c in checks]
         preflight.enforce(checks, user=user, database=self.database, direction="import", azure=azure)
 
@@ -255,28 +263,67 @@ class SqlServerImportTarget:
             time.sleep(self.engine.poll_seconds)
 
     def _run(self, statement):
-        """Execute one planned statement: optional ones warn, ones with a fallback try it."""
+        """Execute one planned statement: optional ones warn, ones with a fallback try it, ones that name a
+        principal that was not created run their alternative or are skipped, with a warning."""
+        missing = [name for name in statement.needs if name in self.failed_principals]
+        sql = statement.sql
+        if missing:
+            if statement.alternative is None:
+                self.warnings.append(f"{statement.subject} was not created: {', '.join(map(ident, missing))} "
+                                     f"could not be created in the target")
+                return
+            sql = statement.alternative
+            self.warnings.append(statement.alternative_warning or f"{statement.subject}: created without "
+                                                                  f"{', '.join(map(ident, missing))}")
         try:
-            self.session.execute(statement.sql, subject=statement.subject)
+            self.session.execute(sql, subject=statement.subject)
         except (SqlServerError, MissingPermissionsError) as error:
             if statement.fallback and isinstance(error, SqlServerError):
                 self.session.execute(statement.fallback, subject=statement.subject)
                 self.warnings.append(statement.fallback_warning or f"{statement.subject}: {error}")
             elif statement.optional:
                 self.warnings.append(f"{statement.subject} was not created: {error}")
+                if statement.creates and statement.creates[0] in ("USER", "ROLE"):
+                    self.failed_principals.add(statement.creates[1])
                 return
             else:
                 raise
         if statement.creates:
             self.created.append(statement.creates)
 
+    def _run_in_order(self, statements):
+        """Statements in plan order; a run of deferrable ones (modules) goes in passes (_run_deferred)."""
+        block = []
+        for statement in statements:
+            if statement.deferrable:
+                block.append(statement)
+                continue
+            if block:
+                self._run_deferred(block)
+                block = []
+            self._run(statement)
+        if block:
+            self._run_deferred(block)
+
     def _allow_encrypted_values(self):
+        """Ciphertext goes in by bulk copy with BCPMODIFYENCRYPTED, the ODBC counterpart of
+        SqlBulkCopyOptions.AllowEncryptedValueModifications, which SqlPackage relies on; that needs no
+        change to the database owner. The user option ALLOW_ENCRYPTED_VALUE_MODIFICATIONS ("Bulk load
+        encrypted data to columns using Always Encrypted") is turned on only for an importing user that
+        is not dbo (SQL Server refuses several ALTER USER options for dbo, Msg 15150), and only for the
+        data phase; if it cannot be set, the bulk copy still runs and the server has the last word."""
         row = self.session.one(USER_OPTION) or {}
-        if not row.get("allow_encrypted_value_modifications"):
-            name = row.get("name") or "dbo"
+        name = row.get("name") or "dbo"
+        if row.get("allow_encrypted_value_modifications") or row.get("principal_id") == 1 or name == "dbo":
+            return
+        try:
             self.session.execute(f"ALTER USER {ident(name)} WITH ALLOW_ENCRYPTED_VALUE_MODIFICATIONS = ON",
                                  subject="allowing the bulk copy of Always Encrypted ciphertext")
-            self._user_option = name
+        except (SqlServerError, MissingPermissionsError) as error:
+            logger.info("ALLOW_ENCRYPTED_VALUE_MODIFICATIONS could not be set for %s (%s); the bulk copy relies on "
+                        "BCPMODIFYENCRYPTED alone", ident(name), error)
+            return
+        self._user_option = name
 
     def _restore_user_option(self):
         if self._user_option and self.session is not None:
@@ -294,6 +341,13 @@ class SqlServerImportTarget:
             self._loader = TableLoader(self.session, plan, self.engine.insert_rows)
         return self._loader
 
+    def loaded_rows(self, full_name):
+        """Rows the table holds once its load is committed: the pipeline compares them with the rows sent."""
+        self._close_loader()
+        row = self.session.one(f"/* bacpac:loaded_rows */ SELECT COUNT_BIG(*) AS row_count FROM {full_name}",
+                               subject=f"table {full_name}")
+        return int((row or {}).get("row_count") or 0)
+
     def _close_loader(self):
         loader, self._loader = self._loader, None
         if loader is not None:
@@ -304,13 +358,7 @@ class SqlServerImportTarget:
         del package_parts                     # the model is in the database itself now
         self._close_loader()
         self._restore_user_option()
-        deferred = []
-        for statement in self.plan.after_data:
-            if statement.deferrable:
-                deferred.append(statement)
-            else:
-                self._run(statement)
-        self._run_deferred(deferred)
+        self._run_in_order(self.plan.after_data)
         return self.warnings
 
     def _run_deferred(self, statements):

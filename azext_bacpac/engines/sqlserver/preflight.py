@@ -11,14 +11,18 @@ sys.column_encryption_keys return no rows, and "no rows" must not be read as "no
 
 The server answers for itself: HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', '<permission>') for the
 current user (1 granted, 0 not, NULL when the server does not know the permission: then no
-Always Encrypted object can exist there either). An import into a database that does not exist
-yet needs CREATE DATABASE instead; its creator owns it and so holds the four key permissions.
+Always Encrypted object can exist there either, and the permission is not required). A server
+without sys.column_master_keys (SQL Server before 2016) cannot hold Always Encrypted at all: its
+export preflight says so and passes, and the key queries are not sent (they would fail with
+"Invalid object name"). An import into a database that does not exist yet needs CREATE DATABASE
+instead; its creator owns it and so holds the four key permissions.
 
 check() returns [PermissionCheck]; enforce() raises MissingPermissionsError listing each missing
 permission with the GRANT statement that fixes it.
 """
 from dataclasses import dataclass
 
+from ...errors import UnsupportedError
 from .errors import MissingPermissionsError
 from .tsql import ident
 
@@ -30,6 +34,10 @@ CREATE_DATABASE = "CREATE DATABASE"
 PERMISSIONS_QUERY = ("/* bacpac:key_permissions */ SELECT USER_NAME() AS user_name, "
                      + ", ".join(f"HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', '{p}') AS {ident(p)}"
                                  for p in KEY_PERMISSIONS))
+SUPPORT_QUERY = ("/* bacpac:always_encrypted_supported */ SELECT CASE WHEN OBJECT_ID(N'sys.column_master_keys') "
+                 "IS NULL THEN 0 ELSE 1 END AS supported")
+NOT_SUPPORTED = "this server has no Always Encrypted (SQL Server 2016 or later has it), so no keys can exist"
+UNKNOWN_PERMISSION = "the server does not know this permission, so no Always Encrypted keys can exist there"
 PRESENCE_QUERY = ("/* bacpac:key_presence */ SELECT "
                   "(SELECT COUNT(*) FROM sys.columns WHERE column_encryption_key_id IS NOT NULL) AS encrypted_columns, "
                   "(SELECT COUNT(*) FROM sys.column_master_keys) AS master_keys, "
@@ -78,30 +86,63 @@ def key_permissions(query_one):
     return row.get("user_name"), {p: _flag(row.get(p)) for p in KEY_PERMISSIONS}
 
 
+def always_encrypted_supported(query_one):
+    """Whether the server has Always Encrypted's catalog views (SQL Server 2016+, Azure SQL)."""
+    row = query_one(SUPPORT_QUERY) or {}
+    return bool(_flag(row.get("supported")))
+
+
+def _unsupported_checks(permissions, detail=NOT_SUPPORTED):
+    return [PermissionCheck(p, None, False, detail) for p in permissions]
+
+
 def check_export(query_one):
     """Checks for exporting the database `query_one` is connected to: (user, [PermissionCheck], presence)."""
+    if not always_encrypted_supported(query_one):
+        row = query_one("/* bacpac:user_name */ SELECT USER_NAME() AS user_name") or {}
+        return row.get("user_name"), _unsupported_checks(KEY_PERMISSIONS), {}
     user, granted = key_permissions(query_one)
     presence = query_one(PRESENCE_QUERY) or {}
     has_keys = any(int(presence.get(k) or 0) for k in ("encrypted_columns", "master_keys", "encryption_keys"))
     only_with_keys = None if has_keys else "needed only when the database has Always Encrypted columns or keys"
-    checks = [PermissionCheck(p, granted[p], has_keys, only_with_keys) for p in ALTER_KEYS]
+    checks = [_check(p, granted[p], has_keys, only_with_keys, has_keys) for p in ALTER_KEYS]
     to_see = "needed to see whether Always Encrypted keys exist, and to read them"
-    checks += [PermissionCheck(p, granted[p], True, to_see) for p in VIEW_KEYS]
+    checks += [_check(p, granted[p], True, to_see, has_keys) for p in VIEW_KEYS]
     return user, checks, presence
 
 
-def check_import(query_one, model, *, creating=False, create_row=None):
-    """Checks for importing `model` into the database `query_one` is connected to (or into a new one)."""
+def _check(permission, granted, required, detail, keys_involved):
+    """A NULL from HAS_PERMS_BY_NAME (the server does not know the permission) means no key can exist
+    there, so it is not required; unless keys are involved after all, when it counts as missing."""
+    if granted is None and not keys_involved:
+        return PermissionCheck(permission, None, False, UNKNOWN_PERMISSION)
+    return PermissionCheck(permission, granted, required, detail)
+
+
+def check_import(query_one, model, *, creating=False, create_row=None, supported=True):
+    """Checks for importing `model` into the database `query_one` is connected to (or into a new one).
+
+    supported: whether the server has Always Encrypted (always_encrypted_supported); a package with
+    keys cannot go into one that has not (UnsupportedError)."""
     needs = model_has_keys(model)
+    if needs and not supported:
+        raise UnsupportedError("the package holds Always Encrypted keys or encrypted columns, and the target server "
+                               "has no Always Encrypted (it needs SQL Server 2016 or later, or Azure SQL); nothing was "
+                               "created")
     if creating:
         row = create_row or {}
         granted = bool(_flag(row.get("server_level")) or _flag(row.get("database_level")))
         checks = [PermissionCheck(CREATE_DATABASE, granted, True, "the target database does not exist yet")]
+        if not supported:
+            return row.get("user_name") or row.get("login_name"), checks + _unsupported_checks(KEY_PERMISSIONS)
         checks += [PermissionCheck(p, True, needs, "held as the owner of the new database") for p in KEY_PERMISSIONS]
         return row.get("user_name") or row.get("login_name"), checks
+    if not supported:
+        row = query_one("/* bacpac:user_name */ SELECT USER_NAME() AS user_name") or {}
+        return row.get("user_name"), _unsupported_checks(KEY_PERMISSIONS)
     user, granted = key_permissions(query_one)
     detail = None if needs else "needed only when the package holds Always Encrypted keys"
-    return user, [PermissionCheck(p, granted[p], needs, detail) for p in KEY_PERMISSIONS]
+    return user, [_check(p, granted[p], needs, detail, needs) for p in KEY_PERMISSIONS]
 
 
 def grant_statement(permission, user, azure=False):
@@ -147,6 +188,6 @@ def enforce_visibility(catalog, *, user, database):
             f"{ident(user or '?')} cannot see; fix: {' '.join(grants)}", [VIEW_KEYS[0]], grants)
 
 
-__all__ = ["PermissionCheck", "check_export", "check_import", "enforce", "enforce_visibility", "model_has_keys",
+__all__ = ["PermissionCheck", "always_encrypted_supported", "SUPPORT_QUERY", "check_export", "check_import", "enforce", "enforce_visibility", "model_has_keys",
            "grant_statement", "KEY_PERMISSIONS", "ALTER_KEYS", "VIEW_KEYS", "CREATE_DATABASE", "PERMISSIONS_QUERY",
            "PRESENCE_QUERY", "CREATE_QUERY"]

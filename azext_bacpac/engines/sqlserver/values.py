@@ -2,13 +2,28 @@
 
 Reading: pyodbc stops at microseconds and cannot hold a datetimeoffset's offset, so the connection
 registers output converters (connect.register_converters) for SQL_TYPE_TIMESTAMP (93),
-SQL_SS_TIME2 (-154) and SQL_SS_TIMESTAMPOFFSET (-155). pyodbc hands a converter the driver's C
-struct as bytes; the converters below rebuild the value with its 100 ns digit (PreciseDateTime /
-PreciseTime when that digit is not zero). A driver that answers with text (FreeTDS) is parsed.
+SQL_SS_TIME2 (-154) and SQL_SS_TIMESTAMPOFFSET (-155). With a converter registered, pyodbc reads
+the column as SQL_C_BINARY and hands over the driver's bytes (pyodbc src/getdata.cpp,
+GetDataUser). What those bytes are depends on the column's server type, so the converters go by
+length:
+  datetime2 (93), time (-154), datetimeoffset (-155): the driver's C structs, 16 / 12 / 20 bytes
+      (SQL_TIMESTAMP_STRUCT, SQL_SS_TIME2_STRUCT, SQL_SS_TIMESTAMPOFFSET_STRUCT: "Data Type Support
+      for ODBC Date and Time Improvements", sqlncli.h / msodbcsql.h);
+  datetime (93): the 8 bytes the server sent, int32 days since 1900-01-01 and uint32 1/300 s ticks
+      (MS-TDS 2.2.5.5.1.8, DATETIMETYPE), exactly as a BACPAC stores it;
+  smalldatetime (93): the 4 server bytes, uint16 days since 1900-01-01 and uint16 minutes.
+The last two were seen with Microsoft ODBC Driver 18 against a real TDS server. A driver that
+answers with text (FreeTDS) is parsed. Anything else is refused with the length named.
 
-Writing: datetime2 / time / datetimeoffset parameters are sent as ISO 8601 text (language- and
-DATEFORMAT-independent, all seven fractional digits), uniqueidentifier as text, sql_variant as its
-natural value; everything else as the codec gives it.
+Writing (import_mapper): pyodbc's fast_executemany sizes each parameter buffer from the driver's
+description of the column (SQLDescribeParam: datetime2(0) is 19 characters, pyodbc src/params.cpp,
+"String data, right truncation: length %u buffer %u"), and the driver converts text to a date and
+time only in ODBC canonical form ('yyyy-mm-dd hh:mm:ss[.fffffff]'; a 'T' separator is SQLSTATE
+22018). So datetime2, datetimeoffset and time go as canonical text cut to the column's scale
+(exactly the width the driver describes), legacy datetime as a native datetime rounded to the
+millisecond (pyodbc keeps at most the described 3 digits; the server rounds to 1/300 s, which
+maps every tick back to itself), smalldatetime as a native datetime, uniqueidentifier as text,
+sql_variant as its natural value; everything else as the codec gives it.
 """
 import datetime
 import re
@@ -20,6 +35,9 @@ from ...format.values import PreciseDateTime, PreciseTime, SqlVariant
 from ..rowmap import compile_row_mapper
 
 _TIMESTAMP = struct.Struct("<h5HI")          # SQL_TIMESTAMP_STRUCT, 16 bytes
+_LEGACY_DATETIME = struct.Struct("<iI")      # datetime as the server sends it: days since 1900, 1/300 s ticks
+_SMALLDATETIME = struct.Struct("<HH")        # smalldatetime: days since 1900, minutes since midnight
+_DATETIME_1900 = datetime.datetime(1900, 1, 1)
 _TIMESTAMPOFFSET = struct.Struct("<h5HIhh")  # SQL_SS_TIMESTAMPOFFSET_STRUCT, 20 bytes
 _TIME2 = struct.Struct("<3H2xI")             # SQL_SS_TIME2_STRUCT, 12 bytes (2 bytes of padding)
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"
@@ -89,13 +107,35 @@ def convert_datetimeoffset(raw):
 
 
 def convert_timestamp(raw):
-    """Output converter for SQL_TYPE_TIMESTAMP (93): datetime, datetime2, smalldatetime."""
+    """Output converter for SQL_TYPE_TIMESTAMP (93): datetime2 (the driver's struct), datetime and
+    smalldatetime (the server's own bytes), or text from a driver that answers with text."""
     if raw is None:
         return None
-    if len(raw) == _TIMESTAMP.size:
+    if isinstance(raw, str):
+        return parse_datetime_text(raw)
+    size = len(raw)
+    if size == _TIMESTAMP.size:
         year, month, day, hour, minute, second, fraction = _TIMESTAMP.unpack(raw)
         return _make_datetime(year, month, day, hour, minute, second, fraction)
-    return parse_datetime_text(raw)
+    if size == _LEGACY_DATETIME.size:
+        days_since_1900, ticks_300 = _LEGACY_DATETIME.unpack(raw)
+        # 1/300 s ticks shown to the millisecond, as SQL Server shows them (.000, .003, .007)
+        milliseconds = (ticks_300 * 10 + 1) // 3
+        return _DATETIME_1900 + datetime.timedelta(days=days_since_1900, milliseconds=milliseconds)
+    if size == _SMALLDATETIME.size:
+        days_since_1900, minutes = _SMALLDATETIME.unpack(raw)
+        return _DATETIME_1900 + datetime.timedelta(days=days_since_1900, minutes=minutes)
+    if _looks_like_text(raw):
+        return parse_datetime_text(raw)
+    raise ValueError(f"the ODBC driver returned {size} bytes for a date and time; expected 16 (datetime2), "
+                     f"8 (datetime) or 4 (smalldatetime)")
+
+
+def _looks_like_text(raw):
+    data = bytes(raw)
+    if len(data) % 2 == 0 and data[1:2] == b"\x00":
+        data = data[::2]
+    return bool(data) and all(48 <= b <= 57 or b in b"-: .T+" for b in data.strip(b"\x00"))
 
 
 def convert_time2(raw):
@@ -166,30 +206,53 @@ def export_mapper(sql_types, encrypted, text_temporals=False):
 
 # ---- import: codec row -> parameters --------------------------------------------------------------
 
-def iso_datetime(value):
-    if isinstance(value, PreciseDateTime):
-        return value.isoformat("T")
-    text = value.replace(tzinfo=None).isoformat("T", "microseconds")
+def _fraction(hundred_ns, scale):
+    """'.fffffff' cut to `scale` digits ('' at scale 0): the digits the column keeps."""
+    if not scale:
+        return ""
+    return "." + f"{hundred_ns:07d}"[:scale]
+
+
+def _hundred_ns(value):
+    return value.microsecond * 10 + (getattr(value, "hundred_ns", 0) or 0)
+
+
+def canonical_datetime(value, scale=7):
+    """'yyyy-mm-dd hh:mm:ss[.fffffff][ +hh:mm]' at the column's scale: ODBC canonical text, the only
+    text form the driver converts (a 'T' is 22018), and exactly as wide as it describes the column."""
+    text = f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:{value.minute:02d}:" \
+           f"{value.second:02d}{_fraction(_hundred_ns(value), scale)}"
     offset = value.utcoffset()
     if offset is not None:
         minutes = int(offset.total_seconds()) // 60
         sign = "-" if minutes < 0 else "+"
-        text += f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+        text += f" {sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
     return text
 
 
-def iso_time(value):
-    if isinstance(value, PreciseTime):
-        return value.isoformat()
-    return value.isoformat("microseconds")
+def canonical_time(value, scale=7):
+    """'hh:mm:ss[.fffffff]' at the column's scale."""
+    return f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}{_fraction(_hundred_ns(value), scale)}"
+
+
+def legacy_datetime(value):
+    """A datetime rounded to the millisecond: what a datetime column takes (3 digits)."""
+    plain = datetime.datetime(value.year, value.month, value.day, value.hour, value.minute, value.second,
+                              value.microsecond)
+    rounded = (plain.microsecond + 500) // 1000 * 1000
+    return plain.replace(microsecond=0) + datetime.timedelta(microseconds=rounded)
+
+
+def _scale(sql_type):
+    return 7 if sql_type.scale is None else sql_type.scale
 
 
 def _variant_param(value):
     natural = value.value if isinstance(value, SqlVariant) else value
     if isinstance(natural, datetime.datetime) and natural.utcoffset() is not None:
-        return iso_datetime(natural)
+        return canonical_datetime(natural)
     if isinstance(natural, datetime.time):
-        return iso_time(natural)
+        return canonical_time(natural)
     if isinstance(natural, uuid.UUID):
         return str(natural)
     return natural
@@ -207,9 +270,13 @@ def import_mapper(sql_types, encrypted):
         if is_encrypted:
             outputs.append(index)
         elif name in ("datetime2", "datetimeoffset"):
-            outputs.append((iso_datetime, index))
+            scale = _scale(sql_type)
+            outputs.append((lambda value, scale=scale: canonical_datetime(value, scale), index))
         elif name == "time":
-            outputs.append((iso_time, index))
+            scale = _scale(sql_type)
+            outputs.append((lambda value, scale=scale: canonical_time(value, scale), index))
+        elif name == "datetime":
+            outputs.append((legacy_datetime, index))
         elif name == "uniqueidentifier":
             outputs.append((_uuid_param, index))
         elif name == "sql_variant":
@@ -220,4 +287,5 @@ def import_mapper(sql_types, encrypted):
 
 
 __all__ = ["convert_datetimeoffset", "convert_timestamp", "convert_time2", "export_mapper", "import_mapper",
-           "iso_datetime", "iso_time", "variant_from_fetched", "parse_datetime_text", "parse_time_text"]
+           "canonical_datetime", "canonical_time", "legacy_datetime", "variant_from_fetched", "parse_datetime_text",
+           "parse_time_text"]

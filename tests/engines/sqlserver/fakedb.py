@@ -45,6 +45,14 @@ class FakeDatabase:
         self.user_name = "dbo"
         self.allow_encrypted_value_modifications = False
         self.preexisting = {}                         # target_objects counts that exist before the import
+        self.bulk_loaded = {}                         # full name -> rows committed by bulk copy
+        self.lost_rows = {}                           # full name -> rows a server rolled back without an error
+
+    def held_rows(self, table):
+        """COUNT_BIG(*) of a table: its recorded rows, or what was inserted and bulk-copied into it."""
+        if table in self.tables:
+            return len(self.tables[table][1])
+        return len(self.inserted.get(table, ())) + len(self.bulk_loaded.get(table, ())) - self.lost_rows.get(table, 0)
 
     def answer(self, name, params, server):
         if name == "key_permissions":
@@ -63,11 +71,19 @@ class FakeDatabase:
                           master_keys=kinds.count("COLUMN MASTER KEY") + self.preexisting.get("master_keys", 0),
                           collation_name="SQL_Latin1_General_CP1_CI_AS")
             return list(counts), [tuple(counts.values())]
+        if name == "always_encrypted_supported":
+            return ["supported"], [(1 if server.always_encrypted else 0,)]
+        if name == "master_key_count":
+            kinds = [k for k, _ in self.objects]
+            return ["master_keys"], [(kinds.count("COLUMN MASTER KEY") + self.preexisting.get("master_keys", 0),)]
+        if name == "user_name":
+            return ["user_name"], [(self.user_name,)]
         if name == "key_presence":
             return ["encrypted_columns", "master_keys", "encryption_keys"], [(0, 0, 0)]
         if name == "user_option":
-            return ["name", "allow_encrypted_value_modifications"], [(self.user_name,
-                                                                      self.allow_encrypted_value_modifications)]
+            principal_id = 1 if self.user_name == "dbo" else 5
+            return ["principal_id", "name", "allow_encrypted_value_modifications"], \
+                [(principal_id, self.user_name, self.allow_encrypted_value_modifications)]
         if name == "created_foreign_keys":
             rows = []
             for table, fk in self.foreign_keys:
@@ -100,6 +116,9 @@ class FakeServer:
         self.create_permission = (1, 1)
         self.closed = 0
         self.bulk_loads = {}                          # full name -> rows sent by bulk copy
+        # SQL Server 2016 added Always Encrypted: before it, sys.column_master_keys, sys.column_encryption_keys
+        # and the encryption columns of sys.columns do not exist, and naming them fails with Msg 208 / 207.
+        self.always_encrypted = True
 
     # -- what the engine calls -----------------------------------------------------------------
     def connect(self, connection_string, autocommit=True, timeout=0, attrs_before=None):
@@ -125,6 +144,15 @@ class FakeServer:
 
     def fail(self, pattern, error, times=1):
         self.fail_on.append([re.compile(pattern, re.S), error, times])
+
+    def _check_catalog(self, sql):
+        if not self.always_encrypted:
+            for view in ("sys.column_master_keys", "sys.column_encryption_keys", "sys.column_encryption_key_values"):
+                if view in sql:
+                    raise server_error(208, f"Invalid object name '{view}'.", "42S02")
+            for column in ("encryption_type", "column_encryption_key_id", "encryption_algorithm_name"):
+                if re.search(rf"\bc\.{column}\b", sql):
+                    raise server_error(207, f"Invalid column name '{column}'.", "42S22")
 
     def _check_failure(self, sql):
         for entry in self.fail_on:
@@ -174,6 +202,10 @@ class FakeServer:
         if match:
             db.foreign_keys = [fk for fk in db.foreign_keys if fk[1] != match.group(2)]
             return
+        if re.match(r"^ALTER USER \[dbo\]", sql):
+            # SQL Server: Msg 15150, Level 16 "Cannot alter the user 'dbo'." (reported for NAME, LOGIN and
+            # DEFAULT_SCHEMA; the product never relies on any ALTER USER of dbo)
+            raise server_error(15150, "Cannot alter the user 'dbo'.")
         match = re.match(r"^ALTER USER \S+ WITH ALLOW_ENCRYPTED_VALUE_MODIFICATIONS = (ON|OFF)", sql)
         if match:
             db.allow_encrypted_value_modifications = match.group(1) == "ON"
@@ -229,6 +261,7 @@ class FakeCursor:
         server = self.conn.server
         server.statements.append((self.conn.database, sql, params))
         server._check_failure(sql)
+        server._check_catalog(sql)
         database = server.databases.get(self.conn.database)
         match = CATALOG_TAG.match(sql)
         if match:
@@ -241,6 +274,9 @@ class FakeCursor:
                 rows = [("dbo", "sqladmin") + tuple(server.create_permission)]
             elif name == "server_facts":
                 columns, rows = ["engine_edition", "product_version"], [(server.engine_edition, server.version)]
+            elif name in ("exact_row_count", "loaded_rows"):
+                table = re.search(r" FROM (\S+)$", sql).group(1)
+                columns, rows = ["row_count"], [(database.held_rows(table),)]
             else:
                 columns, rows = database.answer(name, params, server)
             self._set(columns, rows)
@@ -310,6 +346,7 @@ class FakeBulkCopy:
     def done(self):
         self.done_called = True
         self.server.bulk_loads.setdefault(self.table, []).extend(self.rows)
+        self.server.databases[self.database].bulk_loaded.setdefault(self.table, []).extend(self.rows)
 
     def abort(self):
         pass

@@ -318,6 +318,6 @@ def test_export_and_import_mappers():
     params = import_mapper(types_, encrypted)((1, SqlVariant(offset, "datetimeoffset", b""), offset,
                                                PreciseTime(4, 5, 6, 7, hundred_ns=8), __import__("uuid").UUID(int=1),
                                                b"\x01"))
-    assert params == (1, "2024-05-06T07:08:09.000000+00:00", "2024-05-06T07:08:09.000000+00:00", "04:05:06.0000078",
+    assert params == (1, "2024-05-06 07:08:09.0000000 +00:00", "2024-05-06 07:08:09.0000000 +00:00", "04:05:06.0000078",
                       "00000000-0000-0000-0000-000000000001", b"\x01")
     assert export_mapper([SqlType("int")], [False]) is None
