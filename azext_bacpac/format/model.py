@@ -564,6 +564,14 @@ MODULE_TYPES = {
 }
 
 
+def _script_value(element, names):
+    """The <Value> of a script property (its attributes hold the module's SET options)."""
+    for prop in element.findall(q("Property")):
+        if prop.get("Name") in names:
+            return prop.find(q("Value"))
+    return None
+
+
 @dataclass
 class Module:
     """A view, procedure, function or trigger: its name, kind and T-SQL text."""
@@ -573,6 +581,8 @@ class Module:
     header: str = None
     footer: str = None
     parent: str = None             # the table or view a trigger is on
+    quoted_identifier: bool = True  # the SET options it was created under (sys.sql_modules.uses_*)
+    ansi_nulls: bool = True
 
     @property
     def kind(self):
@@ -590,26 +600,32 @@ class Module:
         props = properties(element)
         rels = relationships(element)
         body = props.get("QueryScript") or props.get("BodyScript")
+        script = _script_value(element, ("QueryScript", "BodyScript"))
         if body is None:
             for implementation in rels.get("FunctionBody", ()):
                 if isinstance(implementation, ET.Element):
                     body = properties(implementation).get("BodyScript")
+                    script = _script_value(implementation, ("BodyScript",))
         header = footer = None
         for annotation in element.findall(q("AttachedAnnotation")) + element.findall(q("Annotation")):
             if annotation.get("Type") == "SysCommentsObjectAnnotation":
                 annotation_props = properties(annotation)
                 header, footer = annotation_props.get("HeaderContents"), annotation_props.get("FooterContents")
+        options = script.attrib if script is not None else {}
         return cls(element.get("Type"), element.get("Name"), body or "", header, footer,
-                   _first_ref(rels, "Parent"))
+                   _first_ref(rels, "Parent"), options.get("QuotedIdentifiers", "True") != "False",
+                   options.get("AnsiNulls", "True") != "False")
 
     def to_element(self):
         element = new_element(self.element_type, self.name)
         script = MODULE_TYPES.get(self.element_type, (None, "BodyScript"))[1]
+        options = {"QuotedIdentifiers": "True" if self.quoted_identifier else "False",
+                   "AnsiNulls": "True" if self.ansi_nulls else "False"}
         if script:
-            add_script(element, script, self.body, QuotedIdentifiers="True", AnsiNulls="True")
+            add_script(element, script, self.body, **options)
         else:
             implementation = new_element("SqlScriptFunctionImplementation")
-            add_script(implementation, "BodyScript", self.body, QuotedIdentifiers="True", AnsiNulls="True")
+            add_script(implementation, "BodyScript", self.body, **options)
             add_relationship(element, "FunctionBody", [implementation])
         if self.parent:
             add_relationship(element, "Parent", [self.parent])

@@ -10,13 +10,17 @@ foreign keys, defaults, checks, views / procedures / functions / DML triggers (t
 text), users, roles, role memberships, database permissions, column master keys and column
 encryption keys (with their encrypted values). What is not (yet) is listed in the export's warnings.
 """
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
+from ...errors import BacpacError
 from ...format.model import (CheckConstraint, Column, ColumnEncryptionKey, ColumnEncryptionKeyValue,
                              ColumnMasterKey, DatabaseOptions, DefaultConstraint, ForeignKey, Index,
                              KeyConstraint, Model, Module, Permission, Ref, Role, RoleMembership, Schema, Table,
                              User, add_property, add_relationship, new_element, quote, type_specifier_element)
 from ...format.sqltypes import SqlType
+from ...format.xmlio import q
+from . import omissions
 from .tsql import split_module
 
 Q = {}
@@ -62,9 +66,16 @@ ORDER BY schema_name, t.name""")
 _query("sequences", """
 SELECT SCHEMA_NAME(s.schema_id) AS schema_name, s.name, TYPE_NAME(s.user_type_id) AS type_name,
        s.precision, s.scale, CONVERT(nvarchar(40), s.start_value) AS start_value,
-       CONVERT(nvarchar(40), s.increment) AS increment, s.is_cycling
+       CONVERT(nvarchar(40), s.increment) AS increment, s.is_cycling,
+       CONVERT(nvarchar(40), s.minimum_value) AS minimum_value, CONVERT(nvarchar(40), s.maximum_value) AS maximum_value,
+       s.is_cached, s.cache_size, CONVERT(nvarchar(40), s.current_value) AS current_value, s.is_exhausted
 FROM sys.sequences AS s
 ORDER BY schema_name, s.name""")
+# SQL Server 2017+: whether NEXT VALUE FOR was ever called (before it, current_value alone says so)
+_query("sequences_used", """
+SELECT SCHEMA_NAME(s.schema_id) AS schema_name, s.name,
+       CASE WHEN s.last_used_value IS NULL THEN 0 ELSE 1 END AS is_used
+FROM sys.sequences AS s""")
 
 _query("tables", """
 SELECT t.object_id, SCHEMA_NAME(t.schema_id) AS schema_name, t.name, t.uses_ansi_nulls,
@@ -79,6 +90,7 @@ SELECT c.object_id, c.column_id, c.name, t.name AS type_name, SCHEMA_NAME(t.sche
        c.max_length, c.precision, c.scale, c.collation_name, c.is_nullable, c.is_identity,
        CONVERT(nvarchar(40), ic.seed_value) AS seed_value, CONVERT(nvarchar(40), ic.increment_value) AS increment_value,
        c.is_computed, cc.definition AS computed_definition, cc.is_persisted, c.is_rowguidcol, c.is_sparse,
+       c.xml_collection_id, ic.is_not_for_replication AS identity_not_for_replication,
        c.encryption_type, c.encryption_algorithm_name, c.column_encryption_key_id, k.name AS column_encryption_key
 FROM sys.columns AS c
 JOIN sys.tables AS tb ON tb.object_id = c.object_id
@@ -89,11 +101,26 @@ LEFT JOIN sys.column_encryption_keys AS k ON k.column_encryption_key_id = c.colu
 WHERE tb.is_ms_shipped = 0
 ORDER BY c.object_id, c.column_id""")
 
+# Before SQL Server 2016 sys.columns has no Always Encrypted columns and sys.column_encryption_keys does
+# not exist: the same query with NULLs in their place (facts.has_always_encrypted says which to send).
+Q["columns_before_2016"] = (Q["columns"]
+                            .replace("/* bacpac:columns */", "/* bacpac:columns_before_2016 */")
+                            .replace("c.encryption_type, c.encryption_algorithm_name, c.column_encryption_key_id, "
+                                     "k.name AS column_encryption_key",
+                                     "NULL AS encryption_type, NULL AS encryption_algorithm_name, NULL AS "
+                                     "column_encryption_key_id, NULL AS column_encryption_key")
+                            .replace(" LEFT JOIN sys.column_encryption_keys AS k ON k.column_encryption_key_id = "
+                                     "c.column_encryption_key_id", ""))
+
+# Indexes of tables and of (indexed) views: both are sys.objects of type U and V.
 _query("indexes", """
 SELECT i.object_id, i.index_id, i.name, i.type, i.is_unique, i.is_primary_key, i.is_unique_constraint,
-       i.has_filter, i.filter_definition, i.is_disabled, k.is_system_named
+       i.has_filter, i.filter_definition, i.is_disabled, k.is_system_named, i.fill_factor, i.is_padded,
+       i.ignore_dup_key, i.allow_row_locks, i.allow_page_locks,
+       (SELECT MAX(p.data_compression) FROM sys.partitions AS p
+        WHERE p.object_id = i.object_id AND p.index_id = i.index_id) AS data_compression
 FROM sys.indexes AS i
-JOIN sys.tables AS t ON t.object_id = i.object_id
+JOIN sys.objects AS t ON t.object_id = i.object_id AND t.type IN ('U', 'V')
 LEFT JOIN sys.key_constraints AS k ON k.parent_object_id = i.object_id AND k.unique_index_id = i.index_id
 WHERE t.is_ms_shipped = 0 AND i.type > 0 AND i.is_hypothetical = 0
 ORDER BY i.object_id, i.index_id""")
@@ -103,7 +130,7 @@ SELECT ic.object_id, ic.index_id, ic.key_ordinal, ic.index_column_id, c.name, ic
        ic.is_included_column
 FROM sys.index_columns AS ic
 JOIN sys.columns AS c ON c.object_id = ic.object_id AND c.column_id = ic.column_id
-JOIN sys.tables AS t ON t.object_id = ic.object_id
+JOIN sys.objects AS t ON t.object_id = ic.object_id AND t.type IN ('U', 'V')
 WHERE t.is_ms_shipped = 0
 ORDER BY ic.object_id, ic.index_id, ic.key_ordinal, ic.index_column_id""")
 
@@ -139,15 +166,17 @@ ORDER BY cc.parent_object_id, cc.name""")
 
 _query("modules", """
 SELECT o.object_id, SCHEMA_NAME(o.schema_id) AS schema_name, o.name, o.type, m.definition,
-       OBJECT_SCHEMA_NAME(o.parent_object_id) AS parent_schema, OBJECT_NAME(o.parent_object_id) AS parent_name
+       OBJECT_SCHEMA_NAME(o.parent_object_id) AS parent_schema, OBJECT_NAME(o.parent_object_id) AS parent_name,
+       m.uses_ansi_nulls, m.uses_quoted_identifier
 FROM sys.sql_modules AS m
 JOIN sys.objects AS o ON o.object_id = m.object_id
 WHERE o.is_ms_shipped = 0 AND o.type IN ('V', 'P', 'FN', 'IF', 'TF', 'TR')
 ORDER BY o.create_date, o.object_id""")
 
 _query("principals", """
-SELECT p.principal_id, p.name, p.type, p.default_schema_name, p.authentication_type,
-       SUSER_SNAME(p.sid) AS login_name, o.name AS owner
+SELECT p.principal_id, p.name, p.type, p.default_schema_name, p.authentication_type, p.sid,
+       CASE WHEN CONVERT(int, SERVERPROPERTY('EngineEdition')) = 5 THEN NULL ELSE SUSER_SNAME(p.sid) END AS login_name,
+       o.name AS owner
 FROM sys.database_principals AS p
 LEFT JOIN sys.database_principals AS o ON o.principal_id = p.owning_principal_id
 WHERE p.principal_id > 4 AND p.is_fixed_role = 0 AND p.name <> N'public'
@@ -171,8 +200,12 @@ JOIN sys.database_principals AS g ON g.principal_id = p.grantee_principal_id
 WHERE p.class IN (0, 1, 3) AND g.name <> N'dbo' AND NOT (p.class = 0 AND p.permission_name = N'CONNECT')
 ORDER BY p.class, g.name, p.permission_name""")
 
+# An explicit column list: `k.*` would also fetch create_date / modify_date (datetime), which the
+# driver hands over as raw server bytes once a timestamp converter is registered.
 _query("column_master_keys", """
-SELECT k.* FROM sys.column_master_keys AS k ORDER BY k.name""")
+SELECT k.name, k.column_master_key_id, k.key_store_provider_name, k.key_path, k.allow_enclave_computations,
+       k.signature
+FROM sys.column_master_keys AS k ORDER BY k.name""")
 
 _query("column_encryption_keys", """
 SELECT k.column_encryption_key_id, k.name, v.column_master_key_id, m.name AS column_master_key, v.encrypted_value,
@@ -188,6 +221,10 @@ FROM sys.objects AS o
 WHERE o.is_ms_shipped = 0 AND o.type IN ('SN', 'TT', 'PC', 'FS', 'FT', 'TA', 'AF', 'X', 'SQ')
 GROUP BY o.type_desc
 ORDER BY o.type_desc""")
+
+Q.update(omissions.QUERIES)
+# Run in master: the logins users are mapped to, by SID (where SUSER_SNAME cannot tell).
+_query("logins", """SELECT l.name, l.sid FROM sys.sql_logins AS l""")
 
 ENGINE_AZURE_SQL_DATABASE = 5
 ENGINE_MANAGED_INSTANCE = 8
@@ -295,6 +332,9 @@ class CatalogReader:
         self.invisible_master_keys = []     # CEKs whose CMK is not visible (no VIEW ANY COLUMN MASTER KEY DEFINITION)
         self._disambiguator = 2
         self._collation = None
+        self._logins = None
+        self._always_encrypted = True
+        self._azure_database = False
 
     def _next(self):
         self._disambiguator += 1
@@ -303,22 +343,31 @@ class CatalogReader:
     def read(self):
         facts = (self.query("facts") or [{}])[0]
         self._collation = facts.get("collation_name")
+        self._always_encrypted = facts.get("has_always_encrypted", 1) != 0
+        self._azure_database = facts.get("engine_edition") == ENGINE_AZURE_SQL_DATABASE
         model = Model(model_attributes(facts))
         model.add(database_options(facts))
         for row in self.query("schemas"):
             model.add(Schema(row["name"], quote(row["owner"] or "dbo")))
         self._security(model)
-        master_keys, encryption_keys = self._keys(model)
+        if self._always_encrypted:
+            self._keys(model)
         for row in self.query("types"):
             model.add(self._alias_type(row))
+        used = None
+        if facts.get("has_last_used_value"):
+            used = {(r["schema_name"], r["name"]): bool(r.get("is_used")) for r in self.query("sequences_used")}
         for row in self.query("sequences"):
-            model.add(self._sequence(row))
+            model.add(self._sequence(row, used))
         tables, bindings, encrypted, invisible = self._tables(model)
+        modules = self.query("modules")
         names = {oid: t.full_name for oid, t in tables.items()}
-        del master_keys, encryption_keys
-        self._constraints(model, tables, names)
-        self._modules(model)
+        views = {row["object_id"]: quote(row["schema_name"], row["name"]) for row in modules
+                 if (row.get("type") or "").strip() == "V"}
+        self._constraints(model, tables, names, views)
+        self._modules(model, modules)
         self._other_objects()
+        self.warnings.extend(omissions.warnings(self.query, facts))
         catalog = Catalog(model, facts, bindings, self.warnings, encrypted, invisible, self.invisible_master_keys)
         return catalog
 
@@ -333,6 +382,8 @@ class CatalogReader:
             elif kind in ("S", "U", "G", "E", "X"):
                 login = row.get("login_name")
                 auth = row.get("authentication_type")
+                if auth == 1 and not login:
+                    login = self._login_of(row)
                 model.add(User(row["name"], quote(login) if login and auth == 1 else None,
                                quote(row["default_schema_name"]) if row.get("default_schema_name") else None,
                                str(auth) if auth is not None else None))
@@ -361,6 +412,22 @@ class CatalogReader:
             shown = "; ".join(skipped[:10]) + (f"; and {len(skipped) - 10} more" if len(skipped) > 10 else "")
             self.warnings.append(f"{len(skipped)} permission statement(s) are not exported (re-grant them after "
                                  f"import): {shown}")
+
+    def _login_of(self, row):
+        """The login a user is mapped to, by its SID, where SUSER_SNAME cannot tell (Azure SQL Database:
+        it answers only for the current login). The logins come from master's sys.sql_logins."""
+        if self._logins is None:
+            try:
+                self._logins = {bytes(r["sid"]): r["name"] for r in self.query("logins") if r.get("sid")}
+            except BacpacError as error:        # no access to master (a contained user), or no permission
+                self._logins = {}
+                self.warnings.append(f"the logins of the server could not be read from master ({error}); "
+                                     f"users mapped to a login are exported without it")
+        login = self._logins.get(bytes(row.get("sid") or b""))
+        if login is None:
+            self.warnings.append(f"user {quote(row['name'])} is mapped to a login that could not be found; it is "
+                                 f"exported without its login, and an import creates it WITHOUT LOGIN")
+        return login
 
     # -- Always Encrypted keys -----------------------------------------------------------------
     def _keys(self, model):
@@ -399,14 +466,30 @@ class CatalogReader:
         add_relationship(element, "Type", [Ref(quote(base.name), builtin=True)])
         return element
 
-    def _sequence(self, row):
-        element = new_element("SqlSequence", quote(row["schema_name"], row["name"]))
+    def _sequence(self, row, used=None):
+        """A SqlSequence with its bounds, cache and current value (DacFx keeps the value an
+        OnlinePropertyAnnotation, CurrentValue), so that NEXT VALUE FOR goes on where it was."""
+        name = quote(row["schema_name"], row["name"])
+        element = new_element("SqlSequence", name)
         add_property(element, "Increment", row.get("increment"))
         add_property(element, "StartValue", row.get("start_value"))
+        add_property(element, "MinValue", row.get("minimum_value"))
+        add_property(element, "MaxValue", row.get("maximum_value"))
         add_property(element, "IsCycling", True if row.get("is_cycling") else None)
+        if row.get("is_cached") and row.get("cache_size") is not None:
+            add_property(element, "CacheSize", row.get("cache_size"))
+        elif row.get("is_cached") is not None and not row.get("is_cached"):
+            self.warnings.append(f"sequence {name} is NO CACHE; the package carries no cache setting, so an import "
+                                 f"creates it with the default cache")
         add_relationship(element, "Schema", [Ref(quote(row["schema_name"]), row["schema_name"] == "dbo")])
         sql_type = sql_type_of(row.get("type_name") or "bigint", None, row.get("precision"), row.get("scale"))
         add_relationship(element, "TypeSpecifier", [type_specifier_element(sql_type)])
+        current = row.get("current_value")
+        was_used = used.get((row["schema_name"], row["name"])) if used is not None else \
+            (current is not None and str(current) != str(row.get("start_value")))
+        if current is not None and was_used:
+            annotation = ET.SubElement(element, q("Annotation"), {"Type": "OnlinePropertyAnnotation", "Name": name})
+            add_property(annotation, "CurrentValue", current)
         return element
 
     # -- tables --------------------------------------------------------------------------------
@@ -422,7 +505,7 @@ class CatalogReader:
             if row.get("temporal_type") in (1, 2):
                 self.warnings.append(f"table {table.full_name} is part of a system-versioned (temporal) pair; it is "
                                      f"exported as an ordinary table")
-        for row in self.query("columns"):
+        for row in self.query("columns" if self._always_encrypted else "columns_before_2016"):
             rows_by_table.setdefault(row["object_id"], []).append(row)
         bindings, encrypted_columns, invisible = {}, [], []
         for object_id, table in tables.items():
@@ -454,6 +537,12 @@ class CatalogReader:
             return Column(row["name"], None, computed_expression=row.get("computed_definition") or "",
                           persisted=bool(row.get("is_persisted")), nullable=bool(row.get("is_nullable", True)))
         sql_type, alias = column_type(row)
+        column_name = f"{table.full_name}.{quote(row['name'])}"
+        if row.get("xml_collection_id"):
+            self.warnings.append(f"column {column_name} is xml typed by an XML schema collection; it is exported as "
+                                 f"untyped xml")
+        if row.get("identity_not_for_replication"):
+            self.warnings.append(f"identity column {column_name} is NOT FOR REPLICATION; the package cannot carry it")
         if row.get("is_assembly_type") and sql_type.name not in CLR_SYSTEM_TYPES:
             self.warnings.append(f"column {table.full_name}.{quote(row['name'])} has the CLR type "
                                  f"{row.get('type_name')}; it is exported as its binary serialization")
@@ -471,7 +560,8 @@ class CatalogReader:
                       type_ref=alias, type_builtin=alias is None)
 
     # -- constraints and indexes ---------------------------------------------------------------
-    def _constraints(self, model, tables, names):
+    def _constraints(self, model, tables, names, views=None):
+        names = {**names, **(views or {})}       # indexes may be on views too
         columns_of = {}
         for row in self.query("index_columns"):
             columns_of.setdefault((row["object_id"], row["index_id"]), []).append(row)
@@ -489,6 +579,7 @@ class CatalogReader:
                                      f"is not exported (not supported yet)")
                 continue
             clustered = kind == 1
+            self._index_options(f"{table_name}.{quote(row['name'] or '')}", row)
             if row.get("is_primary_key") or row.get("is_unique_constraint"):
                 primary = bool(row.get("is_primary_key"))
                 default_clustered = primary
@@ -542,14 +633,37 @@ class CatalogReader:
                 continue
             system_named = bool(row.get("is_system_named"))
             schema = split_schema(table_name)
+            if row.get("is_disabled"):
+                self.warnings.append(f"check constraint {quote(schema, row['name'])} is disabled in the source; an "
+                                     f"import creates it enabled (WITH NOCHECK if rows violate it)")
             model.add(CheckConstraint(table_name, row["definition"],
                                       None if system_named else quote(schema, row["name"]),
                                       quote(schema, row["name"]) if system_named else None,
                                       self._next() if system_named else None))
 
+    def _index_options(self, label, row):
+        """Index options the package does not carry, named (an import builds the index with defaults)."""
+        options = []
+        if row.get("fill_factor") not in (None, 0, 100):
+            options.append(f"FILLFACTOR = {row['fill_factor']}")
+        if row.get("is_padded"):
+            options.append("PAD_INDEX = ON")
+        if row.get("ignore_dup_key"):
+            options.append("IGNORE_DUP_KEY = ON")
+        if row.get("allow_row_locks") is False or row.get("allow_row_locks") == 0:
+            options.append("ALLOW_ROW_LOCKS = OFF")
+        if row.get("allow_page_locks") is False or row.get("allow_page_locks") == 0:
+            options.append("ALLOW_PAGE_LOCKS = OFF")
+        compression = {1: "ROW", 2: "PAGE", 3: "COLUMNSTORE", 4: "COLUMNSTORE_ARCHIVE"}.get(row.get("data_compression"))
+        if compression:
+            options.append(f"DATA_COMPRESSION = {compression}")
+        if options:
+            self.warnings.append(f"index {label} has {', '.join(options)}, which the package does not carry; an "
+                                 f"import builds it with the defaults")
+
     # -- modules -------------------------------------------------------------------------------
-    def _modules(self, model):
-        for row in self.query("modules"):
+    def _modules(self, model, rows):
+        for row in rows:
             element_type = MODULE_ELEMENTS.get((row.get("type") or "").strip())
             name = quote(row["schema_name"], row["name"])
             if element_type is None:
@@ -565,7 +679,10 @@ class CatalogReader:
             if header is None:
                 self.warnings.append(f"{element_type[3:].lower()} {name}: its text could not be split into header and "
                                      f"body; it is exported as one script")
-            model.add(Module(element_type, name, body, header if header is not None else "", None, parent))
+            model.add(Module(element_type, name, body, header if header is not None else "", None, parent,
+                             quoted_identifier=row.get("uses_quoted_identifier") is not False
+                             and row.get("uses_quoted_identifier") != 0,
+                             ansi_nulls=row.get("uses_ansi_nulls") is not False and row.get("uses_ansi_nulls") != 0))
 
     def _other_objects(self):
         for row in self.query("other_objects"):

@@ -53,6 +53,7 @@ class Statement:
     needs: tuple = ()              # principals this statement names: skipped if one of them was not created
     alternative: str = None        # run instead when a principal it needs was not created
     alternative_warning: str = None
+    settings: tuple = ()           # SET options that differ from the connection's (ON): OFF before, ON after
 
 
 @dataclass
@@ -133,6 +134,26 @@ def column_sql(model, column):
         parts.append(f"ENCRYPTED WITH (COLUMN_ENCRYPTION_KEY = {ident(leaf(column.encryption_key))}, "
                      f"ENCRYPTION_TYPE = {kind}, ALGORITHM = {string(algorithm)})")
     return " ".join(parts)
+
+
+def _next_sequence_value(element, props):
+    """The value NEXT VALUE FOR must give after the import: the one after the package's CurrentValue
+    (DacFx's OnlinePropertyAnnotation), wrapping as a cycling sequence does; None when the sequence
+    was never used (it starts at its START WITH)."""
+    current = None
+    for annotation in element.findall(q("Annotation")):
+        if annotation.get("Type") == "OnlinePropertyAnnotation":
+            current = properties(annotation).get("CurrentValue")
+    if current is None:
+        return None
+    current, increment = int(_number(current)), int(_number(props.get("Increment") or "1"))
+    following = current + increment
+    low, high = props.get("MinValue"), props.get("MaxValue")
+    if high is not None and following > int(_number(high)) or low is not None and following < int(_number(low)):
+        if props.get("IsCycling") != "True":
+            return None                   # exhausted: NEXT VALUE FOR fails there as it did in the source
+        following = int(_number(low if increment > 0 else high))
+    return str(following)
 
 
 def _number(text):
@@ -307,17 +328,22 @@ class Planner:
             props = properties(element)
             spec = relationships(element).get("TypeSpecifier", [None])[0]
             sql_type = read_type_specifier(spec)[0] if isinstance(spec, ET.Element) else None
-            parts = [f"CREATE SEQUENCE {element.get('Name')}"]
+            name = ".".join(ident(part) for part in split_name(element.get("Name") or ""))
+            parts = [f"CREATE SEQUENCE {name}"]
             if sql_type is not None:
                 parts.append(f"AS {sql_type}")
             for prop, keyword in (("StartValue", "START WITH"), ("Increment", "INCREMENT BY"),
-                                  ("MinValue", "MINVALUE"), ("MaxValue", "MAXVALUE")):
+                                  ("MinValue", "MINVALUE"), ("MaxValue", "MAXVALUE"), ("CacheSize", "CACHE")):
                 if props.get(prop) is not None:
                     parts.append(f"{keyword} {_number(props[prop])}")
             if props.get("IsCycling") == "True":
                 parts.append("CYCLE")
             self.add(Statement(" ".join(parts), "sequences", ("SEQUENCE", element.get("Name")),
-                               subject=f"sequence {element.get('Name')}"))
+                               subject=f"sequence {name}"))
+            restart = _next_sequence_value(element, props)
+            if restart is not None:
+                self.add(Statement(f"ALTER SEQUENCE {name} RESTART WITH {restart}", "sequences",
+                                   subject=f"sequence {name}"))
 
     # -- tables --------------------------------------------------------------------------------
     def _tables(self):
@@ -375,8 +401,12 @@ class Planner:
                                       f"its CREATE header")
             return None
         kind = {"VIEW": "VIEW", "PROCEDURE": "PROCEDURE", "FUNCTION": "FUNCTION", "TRIGGER": "TRIGGER"}[obj.kind]
+        # A module keeps the QUOTED_IDENTIFIER and ANSI_NULLS it was created under (sys.sql_modules), and
+        # those are the session's when CREATE runs: set apart, since CREATE must open its batch.
+        settings = tuple(option for option, on in (("QUOTED_IDENTIFIER", obj.quoted_identifier),
+                                                   ("ANSI_NULLS", obj.ansi_nulls)) if not on)
         return Statement(text, "triggers" if kind == "TRIGGER" else "modules", (kind, obj.name),
-                         verbatim=True, deferrable=True, subject=f"{kind.lower()} {obj.name}")
+                         verbatim=True, deferrable=True, subject=f"{kind.lower()} {obj.name}", settings=settings)
 
     def _table_plan(self, table):
         layout = table_layout(self.model, table)

@@ -57,7 +57,7 @@ class SqlServerExportSource:
             self._preflight()
             facts = self.session.one(Q["facts"]) or {}
             self._consistent_read(facts)
-            reader = CatalogReader(lambda name: [facts] if name == "facts" else self.session.rows(Q[name]))
+            reader = CatalogReader(self._catalog_query(facts))
             self.catalog = reader.read()
             preflight.enforce_visibility(self.catalog, user=self.user, database=self.database)
         except BaseException:
@@ -89,6 +89,19 @@ class SqlServerExportSource:
         if self.admin is not None:
             self.admin.close()
             self.admin = None
+
+    def _catalog_query(self, facts):
+        def query(name):
+            if name == "facts":
+                return [facts]
+            if name == "logins":                       # they live in master
+                master = self.engine.session("master")
+                try:
+                    return master.rows(Q[name])
+                finally:
+                    master.close()
+            return self.session.rows(Q[name])
+        return query
 
     # -- preflight -----------------------------------------------------------------------------
     def _preflight(self):

@@ -276,7 +276,7 @@ class SqlServerImportTarget:
             self.warnings.append(statement.alternative_warning or f"{statement.subject}: created without "
                                                                   f"{', '.join(map(ident, missing))}")
         try:
-            self.session.execute(sql, subject=statement.subject)
+            self._execute(sql, statement)
         except (SqlServerError, MissingPermissionsError) as error:
             if statement.fallback and isinstance(error, SqlServerError):
                 self.session.execute(statement.fallback, subject=statement.subject)
@@ -290,6 +290,15 @@ class SqlServerImportTarget:
                 raise
         if statement.creates:
             self.created.append(statement.creates)
+
+    def _execute(self, sql, statement):
+        for option in statement.settings:
+            self.session.execute(f"SET {option} OFF", subject=statement.subject)
+        try:
+            self.session.execute(sql, subject=statement.subject)
+        finally:
+            for option in statement.settings:
+                self.session.execute(f"SET {option} ON", subject=statement.subject)
 
     def _run_in_order(self, statements):
         """Statements in plan order; a run of deferrable ones (modules) goes in passes (_run_deferred)."""
