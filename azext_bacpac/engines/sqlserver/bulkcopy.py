@@ -161,7 +161,7 @@ def _text_of(value):
 def _text_encoder(sql_type):
     """value -> UTF-16 text for one column: dates and times at the column's own scale."""
     name = sql_type.name
-    scale = 7 if sql_type.scale is None else sql_type.scale
+    scale = sql_type.scale or 0               # the model leaves a scale of 0 out (SqlType: None is 0)
     if name in ("datetime2", "datetimeoffset"):
         return lambda value: canonical_datetime(value, scale).encode("utf-16-le")
     if name == "time":

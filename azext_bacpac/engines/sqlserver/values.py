@@ -244,7 +244,7 @@ def legacy_datetime(value):
 
 
 def _scale(sql_type):
-    return 7 if sql_type.scale is None else sql_type.scale
+    return sql_type.scale or 0                # the model leaves a scale of 0 out (SqlType: None is 0)
 
 
 def _variant_param(value):

@@ -8,13 +8,17 @@ FakeDatabase.tables; INSERT parameter arrays land in FakeDatabase.inserted. DDL 
 is tracked just enough to answer "is this database empty?", to drop what was created, and to fail
 a chosen statement (FakeServer.fail_on) the way SQL Server fails it.
 """
+import datetime
 import re
+
+from . import fakedriver, fakerules
 
 CATALOG_TAG = re.compile(r"^/\* bacpac:(\w+) \*/")
 DATA_SELECT = re.compile(r"^SELECT .* FROM (\[[^\]]*(?:\]\][^\]]*)*\]\.\[[^\]]*(?:\]\][^\]]*)*\])$", re.S)
 INSERT = re.compile(r"^INSERT INTO (\S+\.\S+?)(?: WITH \(TABLOCK\))? ")
-CREATE_OBJECT = re.compile(r"^CREATE (TABLE|VIEW|PROCEDURE|FUNCTION|TRIGGER|SCHEMA|TYPE|SEQUENCE|ROLE|USER|"
-                           r"COLUMN MASTER KEY|COLUMN ENCRYPTION KEY) (\S+)")
+_OBJECT_NAME = rf"({fakerules.PART}(?:\s*\.\s*{fakerules.PART})?)"
+CREATE_OBJECT = re.compile(r"^\s*CREATE\s+(TABLE|VIEW|PROCEDURE|PROC|FUNCTION|TRIGGER|SCHEMA|TYPE|SEQUENCE|ROLE|USER|"
+                           r"COLUMN MASTER KEY|COLUMN ENCRYPTION KEY)\s+" + _OBJECT_NAME, re.IGNORECASE)
 DROP_OBJECT = re.compile(r"^DROP (TABLE|VIEW|PROCEDURE|FUNCTION|TRIGGER|SCHEMA|TYPE|SEQUENCE|ROLE|USER|"
                          r"COLUMN MASTER KEY|COLUMN ENCRYPTION KEY) (\S+)")
 FOREIGN_KEY = re.compile(r"^ALTER TABLE (\S+) WITH (?:NO)?CHECK ADD (?:CONSTRAINT (\[[^\]]+\]) )?FOREIGN KEY")
@@ -46,7 +50,21 @@ class FakeDatabase:
         self.allow_encrypted_value_modifications = False
         self.preexisting = {}                         # target_objects counts that exist before the import
         self.bulk_loaded = {}                         # full name -> rows committed by bulk copy
+        self.stored = {}                              # full name -> rows as the server keeps them (after binding)
+        self.columns = {}                             # full name -> [(column name, declared type or None)]
+        self.alias_types = {}                         # [schema].[type] -> base type
         self.lost_rows = {}                           # full name -> rows a server rolled back without an error
+
+    def declared_types(self, table, names):
+        """Declared type of each named column of a table this double saw created (None: not known)."""
+        known = dict(self.columns.get(table, ()))
+        if not known:
+            return None
+        types = []
+        for name in names:
+            kind = known.get(name)
+            types.append(self.alias_types.get(kind, kind))
+        return types
 
     def held_rows(self, table):
         """COUNT_BIG(*) of a table: its recorded rows, or what was inserted and bulk-copied into it."""
@@ -119,6 +137,8 @@ class FakeServer:
         # SQL Server 2016 added Always Encrypted: before it, sys.column_master_keys, sys.column_encryption_keys
         # and the encryption columns of sys.columns do not exist, and naming them fails with Msg 208 / 207.
         self.always_encrypted = True
+        self.logins = {"sqladmin"}                    # server logins (CREATE USER ... FOR LOGIN needs one)
+        self.sql_authentication = True                # the engine signs in with a SQL login
 
     # -- what the engine calls -----------------------------------------------------------------
     def connect(self, connection_string, autocommit=True, timeout=0, attrs_before=None):
@@ -164,6 +184,7 @@ class FakeServer:
     # -- DDL effects ---------------------------------------------------------------------------
     def effect(self, database, sql):
         db = self.databases.get(database)
+        fakerules.check(db, sql, server_error, self.logins, self.sql_authentication)
         match = re.match(r"^CREATE DATABASE \[([^\]]+)\](?! ON)", sql)
         if match:
             if match.group(1) in self.databases:
@@ -184,9 +205,14 @@ class FakeServer:
             return
         if db is None:
             return
-        match = CREATE_OBJECT.match(sql)
+        match = CREATE_OBJECT.match(fakerules.code_of(sql))
         if match:
-            db.objects.append((match.group(1), match.group(2)))
+            kind = match.group(1).upper().replace("PROCEDURE", "PROC").replace("PROC", "PROCEDURE")
+            db.objects.append((kind, match.group(2)))
+            if match.group(1) == "TABLE":
+                db.columns[match.group(2)] = table_columns(sql)
+            elif match.group(1) == "TYPE":
+                db.alias_types[match.group(2)] = re.search(r" FROM (\S+)", sql).group(1)
             return
         match = DROP_OBJECT.match(sql)
         if match:
@@ -209,6 +235,53 @@ class FakeServer:
         match = re.match(r"^ALTER USER \S+ WITH ALLOW_ENCRYPTED_VALUE_MODIFICATIONS = (ON|OFF)", sql)
         if match:
             db.allow_encrypted_value_modifications = match.group(1) == "ON"
+
+
+NAME = r"\[(?:[^\]]|\]\])*\]"
+_SELECTS = {}
+
+
+def check_recorded_columns(name, sql, columns):
+    """A recorded result set must have exactly the columns the engine's query selects, in order: an
+    answer with more, fewer or other columns would let the engine read what the server never sends."""
+    if sql not in _SELECTS:
+        import sqlglot
+        _SELECTS[sql] = list(sqlglot.parse_one(sql, read="tsql").named_selects)
+    expected = _SELECTS[sql]
+    if [c.lower() for c in columns] != [c.lower() for c in expected]:
+        raise AssertionError(f"the recorded answer to bacpac:{name} has columns {list(columns)}, but the query "
+                             f"selects {expected}")
+
+
+def _split_top_level(text):
+    parts, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    return parts
+
+
+def table_columns(create_sql):
+    """[(column name, declared type or None for a computed column)] of a CREATE TABLE statement."""
+    body = create_sql[create_sql.index("(") + 1:create_sql.rindex(")")]
+    columns = []
+    for definition in _split_top_level(body):
+        match = re.match(rf"^\s*({NAME})\s+(AS\s|{NAME}\.{NAME}|\w+(?:\([^)]*\))?)", definition)
+        if match is None:
+            continue
+        columns.append((match.group(1), None if match.group(2).startswith("AS") else match.group(2)))
+    return columns
+
+
+def insert_columns(insert_sql):
+    match = re.search(r"\(((?:\s*" + NAME + r"\s*,?)+)\) VALUES", insert_sql)
+    return re.findall(NAME, match.group(1)) if match else []
 
 
 def _database_of(connection_string):
@@ -279,12 +352,14 @@ class FakeCursor:
                 columns, rows = ["row_count"], [(database.held_rows(table),)]
             else:
                 columns, rows = database.answer(name, params, server)
+                if name in database.answers:
+                    check_recorded_columns(name, sql, columns)
             self._set(columns, rows)
             return self
         match = DATA_SELECT.match(sql)
         if match and database is not None and match.group(1) in database.tables:
-            columns, rows = database.tables[match.group(1)]
-            self._set(columns, rows)
+            columns, rows, *types = database.tables[match.group(1)]
+            self._set(columns, rows, types[0] if types else None)
             return self
         server.effect(self.conn.database, sql)
         self._set(None, [])
@@ -297,22 +372,44 @@ class FakeCursor:
         server._check_failure(sql)
         match = INSERT.match(sql)
         if match:
-            server.databases[self.conn.database].inserted.setdefault(match.group(1), []).extend(rows)
+            database = server.databases[self.conn.database]
+            declared = database.declared_types(match.group(1), insert_columns(sql))
+            stored = [self._bind(row, declared) for row in rows]
+            database.inserted.setdefault(match.group(1), []).extend(rows)
+            database.stored.setdefault(match.group(1), []).extend(stored)
 
-    def _set(self, columns, rows):
+    def _bind(self, row, declared):
+        if not self.fast_executemany or declared is None:
+            return row
+        return tuple(fakedriver.bind(kind, value) if kind else value for kind, value in zip(declared, row))
+
+    def _set(self, columns, rows, types=None):
         self.description = None if columns is None else [(c, None, None, None, None, None, True) for c in columns]
         self._rows = list(rows)
+        self._types = types
+
+    def _fetched(self, rows):
+        converters = self.conn.converters
+        result = []
+        for row in rows:
+            cells = []
+            for index, value in enumerate(row):
+                kind = self._types[index] if self._types else \
+                    ("datetime" if isinstance(value, datetime.datetime) else None)   # catalog dates are datetime
+                cells.append(fakedriver.fetched(kind, value, converters, index))
+            result.append(tuple(cells))
+        return result
 
     def fetchall(self):
         rows, self._rows = self._rows, []
-        return rows
+        return self._fetched(rows)
 
     def fetchone(self):
-        return self._rows.pop(0) if self._rows else None
+        return self._fetched([self._rows.pop(0)])[0] if self._rows else None
 
     def fetchmany(self, size=1):
         rows, self._rows = self._rows[:size], self._rows[size:]
-        return rows
+        return self._fetched(rows)
 
     def nextset(self):
         return False

@@ -38,16 +38,20 @@ FACTS = (["database_name", "version_text", "product_version", "engine_edition", 
           "compatibility_level", "snapshot_isolation_state", "is_read_committed_snapshot_on",
           "is_ansi_null_default_on", "is_ansi_nulls_on", "is_ansi_padding_on", "is_ansi_warnings_on",
           "is_arithabort_on", "is_concat_null_yields_null_on", "is_quoted_identifier_on", "is_local_cursor_default",
-          "is_auto_close_on", "recovery_model", "collation_lcid", "size_kb", "user_name"],
+          "is_auto_close_on", "recovery_model", "collation_lcid", "size_kb", "user_name", "has_always_encrypted",
+          "has_last_used_value", "has_masked_columns"],
          [("Shop", "Microsoft SQL Azure (RTM) - 12.0.2000.8 \n\tOct  2 2025 11:02:12 \n\tCopyright (C) 2025 Microsoft "
            "Corporation\n", "12.0.2000.8", 5, "SQL Azure", "SQL_Latin1_General_CP1_CI_AS", 160, 1, True, False,
-           False, False, False, False, False, False, False, False, 1, 1033, 16384, "dbo")])
+           False, False, False, False, False, False, False, False, 1, 1033, 16384, "dbo", 1, 1, 1)])
 
 SCHEMAS = (["name", "owner"], [("sales", "dbo")])
 TYPES = (["schema_name", "name", "base_type", "max_length", "precision", "scale", "is_nullable"],
          [("dbo", "Phone", "nvarchar", 40, 0, 0, True)])
-SEQUENCES = (["schema_name", "name", "type_name", "precision", "scale", "start_value", "increment", "is_cycling"],
-             [("sales", "OrderNumbers", "int", 10, 0, "1", "1", False)])
+SEQUENCES = (["schema_name", "name", "type_name", "precision", "scale", "start_value", "increment", "is_cycling",
+              "minimum_value", "maximum_value", "is_cached", "cache_size", "current_value", "is_exhausted"],
+             [("sales", "OrderNumbers", "int", 10, 0, "1", "1", False, "-2147483648", "2147483647", True, None, "1",
+               False)])
+SEQUENCES_USED = (["schema_name", "name", "is_used"], [("sales", "OrderNumbers", 0)])
 TABLES = (["object_id", "schema_name", "name", "uses_ansi_nulls", "is_memory_optimized", "temporal_type",
            "is_external"],
           [(CUSTOMERS, "dbo", "Customers", True, False, 0, False),
@@ -56,8 +60,8 @@ TABLES = (["object_id", "schema_name", "name", "uses_ansi_nulls", "is_memory_opt
 _COLUMNS = ["object_id", "column_id", "name", "type_name", "type_schema", "is_user_defined", "is_assembly_type",
             "system_type_name", "max_length", "precision", "scale", "collation_name", "is_nullable", "is_identity",
             "seed_value", "increment_value", "is_computed", "computed_definition", "is_persisted", "is_rowguidcol",
-            "is_sparse", "encryption_type", "encryption_algorithm_name", "column_encryption_key_id",
-            "column_encryption_key"]
+            "is_sparse", "xml_collection_id", "identity_not_for_replication", "encryption_type",
+            "encryption_algorithm_name", "column_encryption_key_id", "column_encryption_key"]
 _LATIN = "SQL_Latin1_General_CP1_CI_AS"
 
 
@@ -67,7 +71,7 @@ def _col(object_id, column_id, name, type_name, max_length, precision=0, scale=0
     return (object_id, column_id, name, type_name, type_schema, user_defined, assembly, system_type or type_name,
             max_length, precision, scale, collation, nullable, identity is not None,
             identity[0] if identity else None, identity[1] if identity else None, computed is not None,
-            computed, False if computed is not None else None, False, False,
+            computed, False if computed is not None else None, False, False, 0, False if identity else None,
             encrypted[0] if encrypted else None, "AEAD_AES_256_CBC_HMAC_SHA_256" if encrypted else None,
             1 if encrypted else None, encrypted[1] if encrypted else None)
 
@@ -94,12 +98,15 @@ COLUMNS = (_COLUMNS, [
     _col(ORDERS, 9, "Ref", "uniqueidentifier", 16, nullable=False),
 ])
 
+_INDEX_OPTIONS = (0, False, False, True, True, 0)     # fill_factor .. data_compression: the defaults
 INDEXES = (["object_id", "index_id", "name", "type", "is_unique", "is_primary_key", "is_unique_constraint",
-            "has_filter", "filter_definition", "is_disabled", "is_system_named"],
-           [(CUSTOMERS, 1, "PK_Customers", 1, True, True, False, False, None, False, False),
-            (CUSTOMERS, 2, "IX_Customers_Email", 2, True, False, False, True, "([Email] IS NOT NULL)", False, None),
-            (ORDERS, 1, "PK__Orders__C3905BCF5A8E2F1B", 1, True, True, False, False, None, False, True),
-            (ORDERS, 2, "IX_Orders_CustomerId", 2, False, False, False, False, None, False, None)])
+            "has_filter", "filter_definition", "is_disabled", "is_system_named", "fill_factor", "is_padded",
+            "ignore_dup_key", "allow_row_locks", "allow_page_locks", "data_compression"],
+           [(CUSTOMERS, 1, "PK_Customers", 1, True, True, False, False, None, False, False) + _INDEX_OPTIONS,
+            (CUSTOMERS, 2, "IX_Customers_Email", 2, True, False, False, True, "([Email] IS NOT NULL)", False, None)
+            + _INDEX_OPTIONS,
+            (ORDERS, 1, "PK__Orders__C3905BCF5A8E2F1B", 1, True, True, False, False, None, False, True) + _INDEX_OPTIONS,
+            (ORDERS, 2, "IX_Orders_CustomerId", 2, False, False, False, False, None, False, None) + _INDEX_OPTIONS])
 INDEX_COLUMNS = (["object_id", "index_id", "key_ordinal", "index_column_id", "name", "is_descending_key",
                   "is_included_column"],
                  [(CUSTOMERS, 1, 1, 1, "CustomerId", False, False),
@@ -122,30 +129,41 @@ VIEW_TEXT = ("CREATE VIEW [sales].[OrderTotals]\r\nAS\r\nSELECT o.CustomerId, SU
 PROC_TEXT = ("-- one customer by id\r\nCREATE PROCEDURE [dbo].[GetCustomer] @Id int\r\nAS\r\nSELECT CustomerId, Name "
              "FROM dbo.Customers WHERE CustomerId = @Id")
 TRIGGER_TEXT = ("CREATE TRIGGER [sales].[trOrders] ON [sales].[Orders] AFTER INSERT\r\nAS\r\nSET NOCOUNT ON;")
-MODULES = (["object_id", "schema_name", "name", "type", "definition", "parent_schema", "parent_name"],
-           [(VIEW, "sales", "OrderTotals", "V ", VIEW_TEXT, None, None),
-            (PROC, "dbo", "GetCustomer", "P ", PROC_TEXT, None, None),
-            (TRIGGER, "sales", "trOrders", "TR", TRIGGER_TEXT, "sales", "Orders")])
-PRINCIPALS = (["principal_id", "name", "type", "default_schema_name", "authentication_type", "login_name", "owner"],
-              [(5, "app_user", "S", "dbo", 0, None, None),
-               (6, "app_readers", "R", None, 0, None, "dbo")])
+MODULES = (["object_id", "schema_name", "name", "type", "definition", "parent_schema", "parent_name",
+            "uses_ansi_nulls", "uses_quoted_identifier"],
+           [(VIEW, "sales", "OrderTotals", "V ", VIEW_TEXT, None, None, True, True),
+            (PROC, "dbo", "GetCustomer", "P ", PROC_TEXT, None, None, True, True),
+            (TRIGGER, "sales", "trOrders", "TR", TRIGGER_TEXT, "sales", "Orders", True, True)])
+APP_USER_SID = bytes.fromhex("0105000000000009030000005B2B0E8C2C5DA1479B0C1A8A22F3C2E1")
+PRINCIPALS = (["principal_id", "name", "type", "default_schema_name", "authentication_type", "sid", "login_name",
+               "owner"],
+              [(5, "app_user", "S", "dbo", 0, APP_USER_SID, None, None),
+               (6, "app_readers", "R", None, 0, bytes.fromhex("01050000000000090400000083741B006749C04BA943C02702F2A762"),
+                None, "dbo")])
 ROLE_MEMBERS = (["role_name", "is_fixed_role", "member_name"],
                 [("app_readers", False, "app_user"), ("db_datareader", True, "app_user")])
-PERMISSIONS = (["class", "permission_name", "state", "grantee", "grantee_id", "object_schema", "object_name"],
-               [(0, "VIEW ANY COLUMN ENCRYPTION KEY DEFINITION", "G", "public", 0, None, None),
-                (0, "VIEW ANY COLUMN MASTER KEY DEFINITION", "G", "public", 0, None, None),
-                (1, "SELECT", "G", "app_readers", 6, "sales", "Orders")])
-MASTER_KEYS = (["name", "column_master_key_id", "create_date", "modify_date", "key_store_provider_name", "key_path",
-                "allow_enclave_computations", "signature"],
-               [("CMK_Auto1", 1, datetime.datetime(2025, 3, 1, 9, 30), datetime.datetime(2025, 3, 1, 9, 30),
-                 "AZURE_KEY_VAULT", KEY_PATH, False, None)])
+PERMISSIONS = (["class", "permission_name", "state", "grantee", "grantee_id", "object_schema", "object_name",
+                "schema_name"],
+               [(0, "VIEW ANY COLUMN ENCRYPTION KEY DEFINITION", "G", "public", 0, None, None, None),
+                (0, "VIEW ANY COLUMN MASTER KEY DEFINITION", "G", "public", 0, None, None, None),
+                (1, "SELECT", "G", "app_readers", 6, "sales", "Orders", None)])
+MASTER_KEYS = (["name", "column_master_key_id", "key_store_provider_name", "key_path", "allow_enclave_computations",
+                "signature"],
+               [("CMK_Auto1", 1, "AZURE_KEY_VAULT", KEY_PATH, False, None)])
 ENCRYPTION_KEYS = (["column_encryption_key_id", "name", "column_master_key_id", "column_master_key", "encrypted_value",
                     "encryption_algorithm_name"],
                    [(1, "CEK_Auto1", 1, "CMK_Auto1", CEK_VALUE, "RSA_OAEP")])
 OTHER_OBJECTS = (["type_desc", "object_count"], [])
+NONE_EXTENDED_PROPERTIES = (["class_desc", "name", "object_schema", "object_name", "column_name"], [])
+NONE_XML_COLLECTIONS = (["schema_name", "name"], [])
+NONE_MASKED = (["object_schema", "object_name", "name", "masking_function"], [])
+NONE_NOT_FOR_REPLICATION = (["type_desc", "schema_name", "name"], [])
 PRESENCE = (["encrypted_columns", "master_keys", "encryption_keys"], [(1, 1, 1)])
 
 CUSTOMER_COLUMNS = ["CustomerId", "Name", "Email", "SSN", "CreatedAt", "Balance", "RowVer", "Phone"]
+# The server type of each selected column: the double hands date and time cells to the engine's
+# converters as the driver's bytes for that type (fakedriver.py). SSN is ciphertext (varbinary).
+CUSTOMER_TYPES = ["int", "nvarchar", "varchar", "varbinary", "datetime2", "money", "timestamp", "nvarchar"]
 CUSTOMER_ROWS = [
     (1, "Ada Lovelace", "ada@example.com", SSN_CIPHERTEXTS[0],
      PreciseDateTime(2025, 1, 2, 3, 4, 5, 123456, hundred_ns=7), decimal.Decimal("1234.5600"),
@@ -154,6 +172,7 @@ CUSTOMER_ROWS = [
      None, bytes.fromhex("00000000000007D2"), None),
 ]
 ORDER_COLUMNS = ["OrderId", "CustomerId", "Total", "Placed", "Notes", "Location", "Tag", "Ref"]
+ORDER_TYPES = ["bigint", "int", "decimal", "datetimeoffset", "nvarchar", "varbinary", "sql_variant", "uniqueidentifier"]
 PLUS_2 = datetime.timezone(datetime.timedelta(hours=2))
 ORDER_ROWS = [
     (1000, 1, decimal.Decimal("12.50"), PreciseDateTime(2025, 3, 4, 10, 0, 0, 1, PLUS_2, hundred_ns=3),
@@ -169,10 +188,13 @@ def shop(**overrides):
                "columns": COLUMNS, "indexes": INDEXES, "index_columns": INDEX_COLUMNS, "foreign_keys": FOREIGN_KEYS,
                "foreign_key_columns": FOREIGN_KEY_COLUMNS, "defaults": DEFAULTS, "checks": CHECKS,
                "modules": MODULES, "principals": PRINCIPALS, "role_members": ROLE_MEMBERS,
-               "permissions": PERMISSIONS, "column_master_keys": MASTER_KEYS,
+               "permissions": PERMISSIONS, "column_master_keys": MASTER_KEYS, "sequences_used": SEQUENCES_USED,
+               "extended_properties": NONE_EXTENDED_PROPERTIES, "xml_schema_collections": NONE_XML_COLLECTIONS,
+               "masked_columns": NONE_MASKED, "not_for_replication": NONE_NOT_FOR_REPLICATION,
                "column_encryption_keys": ENCRYPTION_KEYS, "other_objects": OTHER_OBJECTS, "key_presence": PRESENCE}
     answers.update(overrides)
-    tables = {"[dbo].[Customers]": (CUSTOMER_COLUMNS, CUSTOMER_ROWS), "[sales].[Orders]": (ORDER_COLUMNS, ORDER_ROWS)}
+    tables = {"[dbo].[Customers]": (CUSTOMER_COLUMNS, CUSTOMER_ROWS, CUSTOMER_TYPES),
+              "[sales].[Orders]": (ORDER_COLUMNS, ORDER_ROWS, ORDER_TYPES)}
     object_ids = {CUSTOMERS: "[dbo].[Customers]", ORDERS: "[sales].[Orders]"}
     return FakeDatabase("Shop", answers, tables, object_ids=object_ids)
 

@@ -124,7 +124,8 @@ def test_the_whole_sequence_of_a_round_trip(shop_bacpac, monkeypatch):
               ("schema", r"^CREATE SCHEMA \[sales\] AUTHORIZATION \[dbo\]$"),
               ("cmk", r"^CREATE COLUMN MASTER KEY"), ("cek", r"^CREATE COLUMN ENCRYPTION KEY"),
               ("type", r"^CREATE TYPE \[dbo\]\.\[Phone\] FROM nvarchar\(20\) NULL$"),
-              ("sequence", r"^CREATE SEQUENCE \[sales\]\.\[OrderNumbers\] AS int START WITH 1 INCREMENT BY 1$"),
+              ("sequence", r"^CREATE SEQUENCE \[sales\]\.\[OrderNumbers\] AS int START WITH 1 INCREMENT BY 1 "
+                                r"MINVALUE -2147483648 MAXVALUE 2147483647$"),
               ("tables", r"^CREATE TABLE"), ("defaults", r"^ALTER TABLE \S+ ADD (CONSTRAINT \S+ )?DEFAULT"),
               ("data", r"^(INSERT INTO|<bulk copy)"), ("keys", r"PRIMARY KEY|INDEX"), ("fks", r"FOREIGN KEY"),
               ("checks", r"ADD CONSTRAINT \[CK_Customers_Balance\] CHECK \(\[Balance\]>=\(0\)\)"),
