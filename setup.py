@@ -19,7 +19,15 @@ def _read(name):
 
 # Everything else the extension uses (knack, azure-cli-core, azure-storage-blob, ...) ships with
 # azure-cli, and inside `az` the CLI's own copies win anyway: declare only what azure-cli lacks.
-DEPENDENCIES = []
+# The SQL Server engine: pyodbc 5.2+ (sql_variant) and Microsoft ODBC Driver 18, which the
+# mssql-python wheels ship (in mssql_python_odbc), where those wheels exist; `az extension add`
+# installs them into az's own Python. pyodbc on Linux and macOS also needs unixODBC from the system.
+_DRIVER_WHEELS = ('(platform_system == "Windows" or platform_system == "Darwin" or '
+                  '(platform_system == "Linux" and (platform_machine == "x86_64" or platform_machine == "aarch64")))')
+DEPENDENCIES = [
+    'pyodbc>=5.2',
+    'mssql-python>=1.16; python_version >= "3.10" and ' + _DRIVER_WHEELS,
+]
 
 
 def _native_extensions():
@@ -64,6 +72,6 @@ setup(
     package_data={'azext_bacpac': ['azext_metadata.json'], 'azext_bacpac.native': ['*.c', '*.h']},
     install_requires=DEPENDENCIES,
     ext_modules=_native_extensions(),
-    # Optional: a fast deflate (stdlib zlib otherwise) and the SQL Server engine's ODBC binding.
-    extras_require={'fast': ['isal>=1.6'], 'sqlserver': ['pyodbc>=5']},
+    # Optional: a fast deflate (stdlib zlib otherwise).
+    extras_require={'fast': ['isal>=1.6']},
 )

@@ -42,6 +42,14 @@ ensure_azure_cli() {
     fi
 }
 
+# unixODBC: pyodbc's wheels link the system's libodbc.so.2 (Debian: unixodbc).
+ensure_unixodbc() {
+    if ! ldconfig -p 2>/dev/null | grep -q 'libodbc\.so\.2' && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        say "Installing unixODBC (Debian unixodbc), which pyodbc needs"
+        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq unixodbc >/dev/null) || true
+    fi
+}
+
 # Test tools: scripts/requirements-test.txt, installed again whenever that file changes.
 ensure_test_tools() {
     local wanted stamp="$VENV/.bacpac-test-requirements"

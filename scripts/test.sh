@@ -7,6 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 
 ensure_venv
 ensure_azure_cli
+ensure_unixodbc
 ensure_test_tools
 ensure_extension
 az_env

@@ -94,3 +94,18 @@ def test_az_extension_add_then_build_then_export_and_import(installed, tmp_path)
                          "--storage-uri", bacpac))["status"] == "Completed"
     problems, _ = compare_dbs.compare(str(folder / "shop.sqlite"), str(folder / "copy.sqlite"))
     assert problems == []
+
+
+def test_az_extension_add_brings_the_sql_server_driver_stack(installed):
+    """pyodbc and Microsoft ODBC Driver 18 (mssql-python's mssql_python_odbc) install with the extension,
+    into az's extension folder, and the engine finds the driver there."""
+    _, root, env = installed
+    assert list(root.glob("pyodbc*.so")) or list(root.glob("pyodbc*.pyd"))
+    assert (root / "mssql_python_odbc").is_dir()
+    code = ("from azext_bacpac.engines.sqlserver.connect import find_driver; d = find_driver(); "
+            "print(d.source + '|' + d.name)")
+    process = subprocess.run([sys.executable, "-c", code], env=dict(env, PYTHONPATH=str(root)), cwd=root.parent,
+                             capture_output=True, text=True, timeout=120)
+    assert process.returncode == 0, process.stderr[-3000:]
+    source, path = process.stdout.strip().split("|")
+    assert source == "mssql-python wheel" and path.startswith(str(root / "mssql_python_odbc"))

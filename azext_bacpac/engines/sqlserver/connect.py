@@ -169,9 +169,9 @@ def find_driver(preferred=None, installed=None):
     freetds = next((n for n in names if "freetds" in n.lower()), None)
     if freetds:
         return Driver(freetds, "freetds", "installed")
-    raise EngineError("no SQL Server ODBC driver was found: run `pip install mssql-python` (it ships Microsoft ODBC "
-                      "Driver 18 for SQL Server) or install msodbcsql18 (see "
-                      "https://learn.microsoft.com/sql/connect/odbc/download-odbc-driver-for-sql-server)")
+    raise EngineError(f"no SQL Server ODBC driver was found; install Microsoft ODBC Driver 18 into az's own Python "
+                      f"(mssql-python ships it): {pip_command('mssql-python')}; or install msodbcsql18 on the system "
+                      f"(https://learn.microsoft.com/sql/connect/odbc/download-odbc-driver-for-sql-server)")
 
 
 def installed_drivers():
@@ -194,12 +194,23 @@ def _version_of(path):
     return match.group(1) if match else None
 
 
+def pip_command(*packages):
+    """The pip command for the Python running this code: inside az, az's own Python (its packages are
+    not the system's), e.g. /opt/az/bin/python3 -m pip install pyodbc."""
+    import sys
+    return f"{sys.executable} -m pip install {' '.join(packages)}"
+
+
 def _pyodbc():
     try:
         import pyodbc
     except ImportError as error:
-        raise EngineError(f"the SQL Server engine needs pyodbc (pip install pyodbc; on Linux it also needs "
-                          f"unixODBC: apt-get install unixodbc): {error}") from None
+        if "libodbc" in str(error):
+            raise EngineError(f"pyodbc is installed but unixODBC is not ({error}); install it with your system's "
+                              f"package manager: sudo apt-get install unixodbc (Debian, Ubuntu), sudo dnf install "
+                              f"unixODBC (RHEL, Fedora), brew install unixodbc (macOS)") from None
+        raise EngineError(f"the SQL Server engine needs pyodbc in az's own Python, which does not use the system's "
+                          f"packages; run: {pip_command('pyodbc', 'mssql-python')}") from None
     return pyodbc
 
 

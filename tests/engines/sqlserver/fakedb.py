@@ -54,6 +54,8 @@ class FakeDatabase:
         self.columns = {}                             # full name -> [(column name, declared type or None)]
         self.alias_types = {}                         # [schema].[type] -> base type
         self.lost_rows = {}                           # full name -> rows a server rolled back without an error
+        self.partition_counts = {}                    # full name -> sys.partitions' estimate, when not the truth
+        self.changed_rows = {}                        # full name -> rows added by others after the read
 
     def declared_types(self, table, names):
         """Declared type of each named column of a table this double saw created (None: not known)."""
@@ -69,7 +71,7 @@ class FakeDatabase:
     def held_rows(self, table):
         """COUNT_BIG(*) of a table: its recorded rows, or what was inserted and bulk-copied into it."""
         if table in self.tables:
-            return len(self.tables[table][1])
+            return len(self.tables[table][1]) + self.changed_rows.get(table, 0)
         return len(self.inserted.get(table, ())) + len(self.bulk_loaded.get(table, ())) - self.lost_rows.get(table, 0)
 
     def answer(self, name, params, server):
@@ -109,9 +111,11 @@ class FakeDatabase:
                 rows.append((schema.strip("["), leaf.strip("]"), fk.strip("[]")))
             return ["schema_name", "table_name", "name"], rows
         if name == "row_count":
+            # sys.partitions.rows: "approximate number of rows" (the catalog's docs); partition_counts
+            # gives a table the estimate a server with stale statistics would give
             full = self.object_ids.get(params[0])
             rows = self.tables.get(full, ([], []))[1]
-            return ["row_count"], [(len(rows),)]
+            return ["row_count"], [(self.partition_counts.get(full, len(rows)),)]
         if name == "data_files":
             return ["name", "physical_name", "type"], [(self.name, f"/var/opt/mssql/data/{self.name}.mdf", 0),
                                                        (self.name + "_log", f"/var/opt/mssql/data/{self.name}.ldf", 1)]
@@ -137,6 +141,7 @@ class FakeServer:
         # SQL Server 2016 added Always Encrypted: before it, sys.column_master_keys, sys.column_encryption_keys
         # and the encryption columns of sys.columns do not exist, and naming them fails with Msg 208 / 207.
         self.always_encrypted = True
+        self.lose_rows = {}                           # full name -> rows a new database's server drops silently
         self.logins = {"sqladmin"}                    # server logins (CREATE USER ... FOR LOGIN needs one)
         self.sql_authentication = True                # the engine signs in with a SQL login
 
@@ -166,6 +171,7 @@ class FakeServer:
         self.fail_on.append([re.compile(pattern, re.S), error, times])
 
     def _check_catalog(self, sql):
+        sql = fakerules.code_of(sql)          # a name inside a string (OBJECT_ID(N'...')) is no reference
         if not self.always_encrypted:
             for view in ("sys.column_master_keys", "sys.column_encryption_keys", "sys.column_encryption_key_values"):
                 if view in sql:
@@ -191,6 +197,7 @@ class FakeServer:
                 raise server_error(1801, f"Database '{match.group(1)}' already exists. Choose a different "
                                          f"database name.")
             self.databases[match.group(1)] = FakeDatabase(match.group(1))
+            self.databases[match.group(1)].lost_rows = dict(self.lose_rows)
             return
         match = re.match(r"^CREATE DATABASE \[([^\]]+)\] ON .* AS SNAPSHOT OF \[([^\]]+)\]", sql, re.S)
         if match:

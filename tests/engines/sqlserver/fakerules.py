@@ -14,6 +14,9 @@
     other Active Directory users.";
   - CREATE VIEW / PROCEDURE / FUNCTION / TRIGGER must open its batch: Msg 111 "'CREATE VIEW' must be the
     first statement in a query batch." ("CREATE VIEW", "CREATE PROCEDURE" ... Remarks);
+  - a schema-bound module may only name tables and views that exist: Msg 4512 "Cannot schema bind
+    function '%s' because name '%s' is invalid for schema binding. Names must be in two-part format and an
+    object cannot reference itself.";
   - ALTER USER [dbo] is refused: Msg 15150 "Cannot alter the user 'dbo'." (fakedb.FakeServer.effect).
 """
 import re
@@ -58,6 +61,14 @@ def check(database, sql, server_error, logins=(), sql_authentication=True):
         raise server_error(111, f"'CREATE {kind}' must be the first statement in a query batch.")
     if database is None:
         return
+    if modules and "SCHEMABINDING" in code.upper():
+        relations = {norm_full(name) for kind, name in database.objects if kind in ("TABLE", "VIEW")}
+        created = TWO_PART.search(code).groups()
+        for schema, name in re.findall(rf"\b(?:FROM|JOIN)\s+({PART})\s*\.\s*({PART})", code, re.IGNORECASE):
+            if norm(schema, name) not in relations:
+                raise server_error(4512, f"Cannot schema bind {modules.group(1).lower()} '{norm(*created)}' because "
+                                         f"name '{norm(schema, name)}' is invalid for schema binding. Names must be "
+                                         f"in two-part format and an object cannot reference itself.")
     functions = {norm_full(name) for kind, name in database.objects if kind == "FUNCTION"}
     principals = {norm_full(name) for kind, name in database.objects if kind in ("USER", "ROLE")} | {"dbo", "public"}
     table_ddl = re.match(r"^(CREATE TABLE \S+ \(|ALTER TABLE \S+ (WITH (NO)?CHECK )?ADD\b)", stripped)

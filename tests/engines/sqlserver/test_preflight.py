@@ -139,3 +139,53 @@ def test_run_preflight_is_what_the_cli_prints(monkeypatch):
 def test_the_permission_query_is_the_servers_own_function():
     assert all(f"HAS_PERMS_BY_NAME(DB_NAME(), 'DATABASE', '{p}') AS [{p}]" in preflight.PERMISSIONS_QUERY
                for p in PERMISSIONS)
+
+
+# ---- servers without Always Encrypted, and permissions the server does not know -------------------
+
+def test_before_sql_server_2016_the_export_preflight_says_so_and_passes(tmp_path, monkeypatch):
+    from .recorded import shop, with_facts
+    from .test_deployment import export_to
+    fake = FakeServer()
+    fake.always_encrypted = False                 # sys.column_master_keys does not exist: naming it is Msg 208
+    fake.add(FakeDatabase("Db"))
+    session = make_engine(fake).session("Db")
+    _, checks, _ = preflight.check_export(session.one)
+    assert all(not c.required and c.granted is None and "2016" in c.detail for c in checks)
+    preflight.enforce(checks, user="dbo", database="Db", direction="export")
+    assert not [s for s in fake.sql("Db") if "column_master_keys" in s and "OBJECT_ID" not in s]
+    # and a whole export of such a server: no key query, no encryption column of sys.columns
+    from . import recorded
+    old = shop(facts=with_facts(has_always_encrypted=0, product_version="12.0.6024.0", engine_edition=3))
+    columns, rows = recorded.COLUMNS
+    old.answers["columns_before_2016"] = (columns, [r[:-4] + (None, None, None, None) for r in rows])
+    names, data, types = old.tables["[dbo].[Customers]"]
+    ssn = names.index("SSN")
+    old.tables["[dbo].[Customers]"] = (names, [r[:ssn] + ("123-45-6789",) + r[ssn + 1:] for r in data],
+                                       types[:ssn] + ["char"] + types[ssn + 1:])
+    monkeypatch.setattr(FakeServer, "__init__", _without_always_encrypted(FakeServer.__init__))
+    path, summary = export_to(old, tmp_path, monkeypatch)
+    assert summary["tables"] == 2
+
+
+def _without_always_encrypted(init):
+    def patched(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        self.always_encrypted = False
+    return patched
+
+
+def test_a_permission_the_server_does_not_know_is_not_required_where_no_key_exists():
+    fake = server_with((True, True, True, True), has_keys=False)
+    for permission in PERMISSIONS:
+        fake.databases["Db"].permissions[permission] = None       # HAS_PERMS_BY_NAME answered NULL
+    session = make_engine(fake).session("Db")
+    _, checks, _ = preflight.check_export(session.one)
+    assert all(not c.required and c.granted is None for c in checks)
+    preflight.enforce(checks, user="loader", database="Db", direction="export")
+
+
+def test_a_package_with_keys_cannot_go_to_a_server_without_always_encrypted():
+    from azext_bacpac.errors import UnsupportedError
+    with pytest.raises(UnsupportedError, match="2016"):
+        preflight.check_import(None, ae_model(True), creating=True, create_row={"server_level": 1}, supported=False)
