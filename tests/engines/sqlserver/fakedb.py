@@ -141,6 +141,7 @@ class FakeServer:
         # SQL Server 2016 added Always Encrypted: before it, sys.column_master_keys, sys.column_encryption_keys
         # and the encryption columns of sys.columns do not exist, and naming them fails with Msg 208 / 207.
         self.always_encrypted = True
+        self.bound_types = []                         # server types of parameters sent without fast_executemany
         self.lose_rows = {}                           # full name -> rows a new database's server drops silently
         self.logins = {"sqladmin"}                    # server logins (CREATE USER ... FOR LOGIN needs one)
         self.sql_authentication = True                # the engine signs in with a SQL login
@@ -386,6 +387,8 @@ class FakeCursor:
             database.stored.setdefault(match.group(1), []).extend(stored)
 
     def _bind(self, row, declared):
+        if not self.fast_executemany:
+            self.conn.server.bound_types.append(tuple(fakedriver.bound_type(value) for value in row))
         if not self.fast_executemany or declared is None:
             return row
         return tuple(fakedriver.bind(kind, value) if kind else value for kind, value in zip(declared, row))

@@ -15,6 +15,9 @@ Reading (pyodbc src/getdata.cpp, GetDataUser / GetData):
   - without a converter, 93 gives a datetime cut to microseconds, -154 a time, and -155 fails:
     "ODBC SQL type -155 is not yet supported.  column-index=N  type=-155" (HY106);
   - catalog views' date columns (create_date, modify_date) are datetime.
+Writing without fast_executemany (pyodbc src/params.cpp, GetParameterInfo / GetUnicodeInfo): a str
+longer than the connection's wide-varchar maximum (4,000 characters for SQL Server) is bound as
+SQL_WLONGVARCHAR, which the server receives as ntext (bound_type); shorter ones as nvarchar(n).
 Writing with fast_executemany (pyodbc src/params.cpp, ExecuteMulti / PyToCType):
   - each parameter is bound from SQLDescribeParam: a str gets a buffer of column-size UTF-16 units
     (a (max) column, size 0, goes as data-at-execution); a longer value raises
@@ -144,6 +147,13 @@ def bind(declared, value):
     return value
 
 
+def bound_type(value):
+    """The server type a parameter arrives as without fast_executemany (None: not modelled here)."""
+    if isinstance(value, str):
+        return "ntext" if len(value) > 4000 else f"nvarchar({max(1, len(value))})"
+    return None
+
+
 def server_datetime(value):
     """A datetime as a datetime column stores it: rounded to 1/300 s."""
     delta = value - _1900
@@ -151,4 +161,4 @@ def server_datetime(value):
     return _1900 + datetime.timedelta(days=delta.days, milliseconds=(ticks * 10 + 1) // 3)
 
 
-__all__ = ["DriverError", "fetched", "bind", "described", "driver_bytes", "server_datetime", "ODBC_TYPE"]
+__all__ = ["DriverError", "fetched", "bind", "bound_type", "described", "driver_bytes", "server_datetime", "ODBC_TYPE"]

@@ -176,10 +176,18 @@ def test_an_indexed_view_a_used_sequence_and_module_set_options_come_through(tmp
 def test_xml_values_go_through_a_cast_whatever_their_length(tmp_path, monkeypatch):
     columns, rows = recorded.COLUMNS
     rows = [r if r[2] != "Notes" else _col(ORDERS, 6, "Notes", "xml", -1) for r in rows]
-    path, _ = export_to(shop(columns=(columns, rows)), tmp_path, monkeypatch)
+    database = shop(columns=(columns, rows))
+    names, data, types = database.tables["[sales].[Orders]"]
+    notes = names.index("Notes")
+    long_xml = "<r>" + "x" * 5000 + "</r>"
+    database.tables["[sales].[Orders]"] = (names, [data[0][:notes] + (long_xml,) + data[0][notes + 1:], data[1]],
+                                           types)
+    path, _ = export_to(database, tmp_path, monkeypatch)
     fake = FakeServer()
     import_into(fake, path, "ShopCopy", monkeypatch)
     insert = next(s for s in fake.sql("ShopCopy") if s.startswith("INSERT INTO [sales].[Orders]"))
     names = re.search(r"\(([^)]*)\) VALUES", insert).group(1).split(", ")
     values = re.search(r"VALUES \((.*)\)$", insert).group(1).split(", ")
     assert values[names.index("[Notes]")] == "CAST(? AS xml)"
+    # the long value arrives as ntext (pyodbc binds it as SQL_WLONGVARCHAR): the cast makes it xml
+    assert "ntext" in [row[names.index("[Notes]")] for row in fake.bound_types]
