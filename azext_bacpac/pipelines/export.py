@@ -11,7 +11,6 @@ from ..engines import open_engine
 from ..errors import EngineError, InvalidInputError
 from ..format import deflate
 from ..format.assembly import PackageAssembler
-from ..format.bcp import RowCodec
 from ..format.model import quote
 from ..format.package import table_layout
 from ..storage import open_location

@@ -359,7 +359,8 @@ class Planner:
             if statement is not None:
                 self.add(statement)
         for table in self.tables:
-            inline = [c for c in table.columns if not (c.is_computed and self.functions.needs_late(c.computed_expression))]
+            inline = [c for c in table.columns
+                      if not (c.is_computed and self.functions.needs_late(c.computed_expression))]
             definitions = [column_sql(model, column) for column in inline]
             self.add(Statement(f"CREATE TABLE {table.full_name} ({', '.join(definitions)})", "tables",
                                ("TABLE", table.full_name), subject=f"table {table.full_name}"))

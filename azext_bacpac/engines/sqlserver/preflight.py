@@ -188,6 +188,7 @@ def enforce_visibility(catalog, *, user, database):
             f"{ident(user or '?')} cannot see; fix: {' '.join(grants)}", [VIEW_KEYS[0]], grants)
 
 
-__all__ = ["PermissionCheck", "always_encrypted_supported", "SUPPORT_QUERY", "check_export", "check_import", "enforce", "enforce_visibility", "model_has_keys",
+__all__ = ["PermissionCheck", "always_encrypted_supported", "SUPPORT_QUERY", "check_export", "check_import",
+           "enforce", "enforce_visibility", "model_has_keys",
            "grant_statement", "KEY_PERMISSIONS", "ALTER_KEYS", "VIEW_KEYS", "CREATE_DATABASE", "PERMISSIONS_QUERY",
            "PRESENCE_QUERY", "CREATE_QUERY"]

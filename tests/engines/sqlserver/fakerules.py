@@ -85,20 +85,15 @@ def check(database, sql, server_error, logins=(), sql_authentication=True):
             if norm(schema, name) not in types:
                 raise server_error(2715, f"Column, parameter, or variable #{position}: Cannot find data type "
                                          f"{schema}.{name}.")
-    match = re.match(rf"^CREATE SCHEMA {PART} AUTHORIZATION ({PART})$", stripped)
-    if match and norm(match.group(1)) not in principals:
-        raise server_error(15151, f"Cannot find the user '{norm(match.group(1))}', because it does not exist or you "
-                                  f"do not have permission.")
-    match = re.match(rf"^ALTER ROLE ({PART}) ADD MEMBER ({PART})$", stripped)
-    if match:
-        for principal in match.groups():
-            if norm(principal) not in principals and norm(principal) not in FIXED_ROLES:
-                raise server_error(15151, f"Cannot add the principal '{norm(principal)}', because it does not exist "
-                                          f"or you do not have permission.")
-    match = re.match(rf"^(GRANT|DENY) .* TO ({PART})( WITH GRANT OPTION)?$", stripped)
-    if match and norm(match.group(2)) not in principals:
-        raise server_error(15151, f"Cannot find the user '{norm(match.group(2))}', because it does not exist or you "
-                                  f"do not have permission.")
+    named = [(rf"^CREATE SCHEMA {PART} AUTHORIZATION ({PART})$", "Cannot find the user"),
+             (rf"^ALTER ROLE ({PART}) ADD MEMBER ({PART})$", "Cannot add the principal"),
+             (rf"^(?:GRANT|DENY) .* TO ({PART})(?: WITH GRANT OPTION)?$", "Cannot find the user")]
+    for pattern, words in named:
+        match = re.match(pattern, stripped)
+        for principal in match.groups() if match else ():
+            if norm(principal) not in principals | FIXED_ROLES:
+                raise server_error(15151, f"{words} '{norm(principal)}', because it does not exist or you do not "
+                                          f"have permission.")
     match = re.match(rf"^CREATE USER ({PART}) FOR LOGIN ({PART})", stripped)
     if match and norm(match.group(2)) not in {norm(login) for login in logins}:
         raise server_error(15007, f"'{norm(match.group(2))}' is not a valid login or you do not have permission.")

@@ -105,7 +105,8 @@ INDEXES = (["object_id", "index_id", "name", "type", "is_unique", "is_primary_ke
            [(CUSTOMERS, 1, "PK_Customers", 1, True, True, False, False, None, False, False) + _INDEX_OPTIONS,
             (CUSTOMERS, 2, "IX_Customers_Email", 2, True, False, False, True, "([Email] IS NOT NULL)", False, None)
             + _INDEX_OPTIONS,
-            (ORDERS, 1, "PK__Orders__C3905BCF5A8E2F1B", 1, True, True, False, False, None, False, True) + _INDEX_OPTIONS,
+            (ORDERS, 1, "PK__Orders__C3905BCF5A8E2F1B", 1, True, True, False, False, None, False, True)
+            + _INDEX_OPTIONS,
             (ORDERS, 2, "IX_Orders_CustomerId", 2, False, False, False, False, None, False, None) + _INDEX_OPTIONS])
 INDEX_COLUMNS = (["object_id", "index_id", "key_ordinal", "index_column_id", "name", "is_descending_key",
                   "is_included_column"],
@@ -138,8 +139,8 @@ APP_USER_SID = bytes.fromhex("0105000000000009030000005B2B0E8C2C5DA1479B0C1A8A22
 PRINCIPALS = (["principal_id", "name", "type", "default_schema_name", "authentication_type", "sid", "login_name",
                "owner"],
               [(5, "app_user", "S", "dbo", 0, APP_USER_SID, None, None),
-               (6, "app_readers", "R", None, 0, bytes.fromhex("01050000000000090400000083741B006749C04BA943C02702F2A762"),
-                None, "dbo")])
+               (6, "app_readers", "R", None, 0,
+                bytes.fromhex("01050000000000090400000083741B006749C04BA943C02702F2A762"), None, "dbo")])
 ROLE_MEMBERS = (["role_name", "is_fixed_role", "member_name"],
                 [("app_readers", False, "app_user"), ("db_datareader", True, "app_user")])
 PERMISSIONS = (["class", "permission_name", "state", "grantee", "grantee_id", "object_schema", "object_name",

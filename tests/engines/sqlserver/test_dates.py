@@ -5,13 +5,11 @@ import struct
 
 import pytest
 
-from azext_bacpac import pipelines
 from azext_bacpac.engines.sqlserver.values import canonical_datetime, convert_timestamp, legacy_datetime
 from azext_bacpac.format.package import PackageReader
 from azext_bacpac.format.values import PreciseDateTime, PreciseTime
 
 from . import fakedriver, recorded
-from .conftest import make_engine
 from .fakedb import FakeServer
 from .recorded import _col, shop
 
@@ -64,13 +62,8 @@ def times_database():
 
 @pytest.fixture
 def times_bacpac(tmp_path, monkeypatch):
-    fake = FakeServer()
-    fake.add(times_database())
-    engine = make_engine(fake)
-    monkeypatch.setattr(pipelines.export, "open_engine", lambda server: engine)
-    path = tmp_path / "times.bacpac"
-    pipelines.export_database("shopserver", "Shop", str(path))
-    return path
+    from .test_deployment import export_to
+    return export_to(times_database(), tmp_path, monkeypatch, "times.bacpac")[0]
 
 
 def test_every_date_and_time_type_exports_from_the_bytes_the_driver_hands_over(times_bacpac):
@@ -83,10 +76,9 @@ def test_every_date_and_time_type_exports_from_the_bytes_the_driver_hands_over(t
 
 
 def test_every_scale_imports_through_fast_executemany_and_the_server_keeps_each_value(times_bacpac, monkeypatch):
+    from .test_deployment import import_into
     fake = FakeServer()
-    engine = make_engine(fake)
-    monkeypatch.setattr(pipelines.importing, "open_engine", lambda server: engine)
-    pipelines.import_package(str(times_bacpac), "shopserver", "TimesCopy")
+    import_into(fake, times_bacpac, "TimesCopy", monkeypatch)
     stored = fake.databases["TimesCopy"].stored["[dbo].[Times]"]
     spec = columns()
     for (name, kind, _, _, scale, value), sent in zip(spec, stored[0]):
@@ -121,7 +113,8 @@ def test_a_legacy_datetime_keeps_every_tick_of_a_second():
     (struct.pack("<iI", 45349, 300 * 3600 + 1), datetime.datetime(2024, 2, 29, 1, 0, 0, 3000)),
     (struct.pack("<iI", -53690, 0), datetime.datetime(1753, 1, 1)),
     (struct.pack("<HH", 65535, 1439), datetime.datetime(2079, 6, 6, 23, 59)),
-    (struct.pack("<h5HI", 2024, 2, 29, 1, 2, 3, 123456700), PreciseDateTime(2024, 2, 29, 1, 2, 3, 123456, hundred_ns=7)),
+    (struct.pack("<h5HI", 2024, 2, 29, 1, 2, 3, 123456700),
+     PreciseDateTime(2024, 2, 29, 1, 2, 3, 123456, hundred_ns=7)),
     ("2024-02-29 01:02:03.1234567", PreciseDateTime(2024, 2, 29, 1, 2, 3, 123456, hundred_ns=7)),
 ])
 def test_the_timestamp_converter_reads_each_shape_the_driver_gives(raw, expected):

@@ -55,7 +55,8 @@ def functions_bacpac(tmp_path, monkeypatch):
     Sales.Customer.AccountNumber), and a schema-bound function called by another computed column."""
     columns, rows = recorded.COLUMNS
     rows = list(rows) + [
-        _col(CUSTOMERS, 9, "AccountNumber", "varchar", 10, computed="(isnull('AW'+[dbo].[ufnLeadingZeros]([CustomerId]),''))"),
+        _col(CUSTOMERS, 9, "AccountNumber", "varchar", 10,
+             computed="(isnull('AW'+[dbo].[ufnLeadingZeros]([CustomerId]),''))"),
         _col(CUSTOMERS, 10, "OrdersNow", "int", 4, 10, 0, computed="([dbo].[ufnOrderCount]())")]
     defaults = (recorded.DEFAULTS[0], list(recorded.DEFAULTS[1]) + [
         (CUSTOMERS, "DF_Customers_Email", False, "Email", "([dbo].[ufnLeadingZeros]((0)))")])
@@ -170,7 +171,8 @@ def test_an_indexed_view_a_used_sequence_and_module_set_options_come_through(tmp
     assert statements.index("CREATE UNIQUE CLUSTERED INDEX [CIX_BigOrders] ON [sales].[BigOrders] ([OrderId] ASC)") \
         > view
     legacy = next(i for i, s in enumerate(statements) if s.startswith("CREATE PROCEDURE [dbo].[Legacy]"))
-    assert statements[legacy - 1] == "SET QUOTED_IDENTIFIER OFF" and statements[legacy + 1] == "SET QUOTED_IDENTIFIER ON"
+    assert statements[legacy - 1] == "SET QUOTED_IDENTIFIER OFF"
+    assert statements[legacy + 1] == "SET QUOTED_IDENTIFIER ON"
 
 
 def test_xml_values_go_through_a_cast_whatever_their_length(tmp_path, monkeypatch):
