@@ -70,6 +70,12 @@ class Live:
         if self.babelfish:
             pytest.skip(f"Babelfish documents {what} as unsupported")
 
+    def differs_on_babelfish(self, request, how):
+        """A test that meets a known Babelfish deviation from SQL Server runs, and is expected to fail there."""
+        if self.babelfish:
+            request.node.add_marker(pytest.mark.xfail(reason=f"Babelfish differs from SQL Server: {how}",
+                                                      strict=False))
+
 
 @pytest.fixture(scope="module")
 def live():
@@ -179,7 +185,9 @@ FUNCTION = ("CREATE FUNCTION dbo.ufnLeadingZeros (@Value int) RETURNS varchar(8)
             "RETURN RIGHT('00000000' + CONVERT(varchar(8), @Value), 8) END")
 
 
-def test_a_scalar_function_used_by_a_default(live, engines, tmp_path):
+def test_a_scalar_function_used_by_a_default(live, engines, tmp_path, request):
+    live.differs_on_babelfish(request, "sys.default_constraints.definition drops the function's schema "
+                                       "('ufnleadingzeros(0)'), which is not valid T-SQL for a scalar function call")
     source = live.create("fndefault", FUNCTION,
                          "CREATE TABLE dbo.Accounts (Id int NOT NULL PRIMARY KEY, Code varchar(8) NOT NULL "
                          "CONSTRAINT DF_Accounts_Code DEFAULT (dbo.ufnLeadingZeros(0)))",
@@ -215,7 +223,8 @@ def test_a_schemabound_view_with_an_index(live, engines, tmp_path):
 
 # ---- sequences, extended properties, users and logins, statistics --------------------------------
 
-def test_a_sequence_in_use_goes_on_where_it_was(live, engines, tmp_path):
+def test_a_sequence_in_use_goes_on_where_it_was(live, engines, tmp_path, request):
+    live.differs_on_babelfish(request, "sys.sequences lists no sequence")
     source = live.create("sequence", "CREATE SEQUENCE dbo.Numbers AS int START WITH 10 INCREMENT BY 5",
                          "CREATE TABLE dbo.Uses (Id int NOT NULL PRIMARY KEY)")
     for _ in range(3):
@@ -238,7 +247,8 @@ def test_extended_properties_are_named_when_not_carried(live, engines, tmp_path)
     assert any("extended propert" in w and "MS_Description" in w for w in exported["warnings"])
 
 
-def test_a_user_mapped_to_a_login(live, engines, tmp_path):
+def test_a_user_mapped_to_a_login(live, engines, tmp_path, request):
+    live.differs_on_babelfish(request, "sys.database_principals marks every user is_fixed_role = 1")
     login = f"bacpac_live_{uuid.uuid4().hex[:8]}"
     live.conn.execute(f"CREATE LOGIN [{login}] WITH PASSWORD = N'Live-{uuid.uuid4().hex}-Aa1!'")
     live.logins.append(login)
@@ -258,6 +268,46 @@ def test_a_table_without_statistics_is_read(live, engines, tmp_path):
     target, exported, imported, _ = round_trip(live, source, tmp_path)
     assert exported["rows"] == imported["rows"] == 500
     assert live.rows(target, "SELECT COUNT(*), SUM(Id) FROM dbo.Fresh") == [(500, sum(range(500)))]
+
+
+# ---- real packages written by Microsoft's tools ---------------------------------------------------
+
+def _same_rows(original, again):
+    with PackageReader(str(original)) as first, PackageReader(str(again)) as second:
+        for table in second.tables:
+            source = next(t for t in first.tables if t.full_name.lower() == table.full_name.lower())
+            assert list(second.rows(table)) == list(first.rows(source)), table.full_name
+        return len(second.tables)
+
+
+def test_the_type_matrix_comes_back_cell_for_cell(live, engines, tmp_path):
+    from tests.vectors import vector_path
+    package = vector_path("bacpactod-types/Test.bacpac")
+    excluded = None
+    if live.babelfish:
+        # geography, geometry and hierarchyid: documented as unsupported; date and time columns of scale 7:
+        # Babelfish keeps 6 fractional digits and describes a scale-7 parameter one character short; image
+        # parameters (large binaries): refused as "deprecated LOB ... output parameters"
+        excluded = ["StrangeFields*", "DateTimeFields*", "LargeFields*"]
+    target = live.database("types")
+    imported = pipelines.import_package(str(package), "live", target, exclude_tables=excluded)
+    again = tmp_path / "again.bacpac"
+    exported = pipelines.export_database("live", target, str(again))
+    assert imported["rows"] == exported["rows"]
+    assert _same_rows(package, again) == imported["tables"]
+
+
+def test_a_real_application_database_round_trips(live, engines, tmp_path, request):
+    live.differs_on_babelfish(request, "datetime2(7) keeps 6 fractional digits (PostgreSQL timestamps), so "
+                                       "'14:36:46.6516873' comes back as '14:36:46.651687'")
+    from tests.vectors import vector_path
+    package = vector_path("amado/AmadoDB.bacpac")
+    target = live.database("amado")
+    imported = pipelines.import_package(str(package), "live", target)
+    again = tmp_path / "again.bacpac"
+    exported = pipelines.export_database("live", target, str(again))
+    assert imported["rows"] == exported["rows"] == 111
+    assert _same_rows(package, again) == 19
 
 
 # ---- Always Encrypted and errors -------------------------------------------------------------------
