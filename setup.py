@@ -25,6 +25,9 @@ def _read(name):
 _DRIVER_WHEELS = ('(platform_system == "Windows" or platform_system == "Darwin" or '
                   '(platform_system == "Linux" and (platform_machine == "x86_64" or platform_machine == "aarch64")))')
 DEPENDENCIES = [
+    # A package's expressions (defaults, checks, computed columns, index filters) reach SQL only as
+    # one expression parsed and re-emitted by sqlglot (azext_bacpac/engines/expressions.py).
+    'sqlglot>=25',
     'pyodbc>=5.2',
     'mssql-python>=1.16; python_version >= "3.10" and ' + _DRIVER_WHEELS,
 ]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from ..errors import UnsupportedError
 from ..format import variant as variant_codec
 from ..format.model import split_name
+from .expressions import ExpressionError, sqlite_expression
 from .rowmap import compile_row_mapper
 from .sqlite_schema import CATALOG_PREFIX, quote_ident
 from .sqlite_types import (INTEGER_NAMES, declared_type, import_adapter, import_raw_decoder, type_sql,
@@ -237,10 +238,17 @@ def plan_tables(model, tables):
             continue
         if not stored(plan, [leaf(c) for c, _ in index.columns], f"index {index.name}"):
             continue
+        where = None
+        if index.filter:
+            try:
+                where = sqlite_expression(index.filter, f"the filter of index {index.name}")
+            except ExpressionError as error:
+                warnings.append(f"index {index.name} was not created in SQLite: {error}")
+                continue
         index_leaf = leaf(index.name) or "unnamed_index"      # (only a damaged model.xml has one)
         sqlite_name = names.free(index_leaf, f"{plan.sqlite_name}.{index_leaf}")
         plan.indexes.append(IndexPlan(sqlite_name, index.name, index.unique,
-                                      [(leaf(c), ascending) for c, ascending in index.columns], index.filter))
+                                      [(leaf(c), ascending) for c, ascending in index.columns], where))
     return list(plans.values()), warnings
 
 

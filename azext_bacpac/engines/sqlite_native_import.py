@@ -57,8 +57,13 @@ def column_op(column):
         return (family, FRAME_LENGTH, codec.prefix, int(column.nullable), 0, 0, limit)
     if not isinstance(codec, FixedCodec):
         return None
+    limit = 0
     if name in ("decimal", "numeric"):
         family = F_DECIMAL_INT if decimal_stored_as_integer(sql_type) else F_DECIMAL_TEXT
+        # the column's precision and scale: the loader refuses bytes that carry others (format/bcp.py)
+        scale, limit = sql_type.scale or 0, 18 if sql_type.precision is None else sql_type.precision
+        if not (0 <= scale <= limit <= 38 and limit >= 1):
+            return None
     elif name in _FIXED_FAMILIES:
         family = _FIXED_FAMILIES[name]
         if name in _SCALED:
@@ -72,7 +77,7 @@ def column_op(column):
     framing = FRAME_FIXED if not column.nullable and not codec.prefix_not_null else FRAME_BYTE_PREFIX
     if framing == FRAME_BYTE_PREFIX and codec.nullable_prefix != 1 or not 0 < codec.width < 255:
         return None
-    return (family, framing, 0, int(column.nullable), scale, codec.width, 0)
+    return (family, framing, 0, int(column.nullable), scale, codec.width, limit)
 
 
 def column_ops(plan, layout):

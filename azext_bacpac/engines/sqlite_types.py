@@ -59,8 +59,20 @@ def decimal_stored_as_integer(sql_type):
     return not sql_type.scale and precision <= 18
 
 
+# SQL Server's built-in type names: a declared type is spelled from these only.
+BUILTIN_NAMES = {"bigint", "binary", "bit", "char", "date", "datetime", "datetime2", "datetimeoffset", "decimal",
+                 "float", "geography", "geometry", "hierarchyid", "image", "int", "money", "nchar", "ntext",
+                 "numeric", "nvarchar", "real", "rowversion", "smalldatetime", "smallint", "smallmoney",
+                 "sql_variant", "sysname", "text", "time", "timestamp", "tinyint", "uniqueidentifier",
+                 "varbinary", "varchar", "xml"}
+
+
 def spelling(sql_type):
-    """The T-SQL spelling of a type, upper case: NVARCHAR(MAX), DECIMAL(38,10), DATETIME2(7)."""
+    """The T-SQL spelling of a type, upper case: NVARCHAR(MAX), DECIMAL(38,10), DATETIME2(7). A name that is
+    not a built-in type (a CLR type, or whatever a package claims) is a quoted identifier: package text
+    never reaches DDL as it stands."""
+    if sql_type.name not in BUILTIN_NAMES:
+        return '"' + str(sql_type.name).replace('"', '""') + '"'
     return str(sql_type).upper()
 
 
@@ -81,7 +93,7 @@ def declared_type(sql_type, encrypted=False, rowid_alias=False):
 
 def type_sql(declared):
     """A declared type as DDL text: quoted when SQLite's type grammar cannot spell it (MAX)."""
-    if "(MAX)" in declared.upper():
+    if "(MAX)" in declared.upper() and '"' not in declared:
         return '"' + declared.replace('"', '""') + '"'
     return declared
 

@@ -35,14 +35,52 @@ class _NeedMore(Exception):
         self.need = need
 
 
+class _BadCell(Exception):
+    """A value that decodes but that its column cannot hold (SQL Server would refuse it)."""
+
+    def __init__(self, column, message):
+        super().__init__(message)
+        self.column, self.message = column, message
+
+
 class _BadPrefix(Exception):
     def __init__(self, column, value, row_start):
         self.column, self.value, self.row_start = column, value, row_start
 
 
+def _cell_check(index, column, value):
+    """Lines that refuse a decoded value its column cannot hold, whichever decoder ran (RowCodec's own or
+    an engine's raw decoder): decimal/numeric bytes must carry the column's precision and scale, a sign
+    byte of 0 or 1 and a magnitude below 10**precision; float and real must be finite (SQL Server has
+    no NaN or infinity). `value` names the raw value in the generated code."""
+    if column.encrypted:
+        return []
+    name = column.sql_type.name
+    if name in ("decimal", "numeric"):
+        precision = 18 if column.sql_type.precision is None else column.sql_type.precision
+        scale = column.sql_type.scale or 0
+        return [f"if {value}[0] != {precision} or {value}[1] != {scale} or {value}[2] > 1 or "
+                f"int.from_bytes({value}[3:19], 'little') >= {10 ** precision}: "
+                f"raise _BadCell({index}, _decimal_problem({value}, {precision}, {scale}))"]
+    if name in ("float", "real"):
+        return [f"if not -_INF < {value} < _INF: raise _BadCell({index}, f'{{{value}!r}} is not a finite number "
+                f"(SQL Server has no NaN or infinity)')"]
+    return []
+
+
+def _decimal_problem(raw, precision, scale):
+    if raw[0] != precision or raw[1] != scale:
+        return (f"the value is stored as decimal({raw[0]},{raw[1]}) but the column is decimal({precision},{scale}); "
+                f"it would be read with the wrong scale")
+    if raw[2] > 1:
+        return f"sign byte {raw[2]} is neither 0 (negative) nor 1 (positive)"
+    return f"the value has more than {precision} digits, the column's precision"
+
+
 def _compile(columns, decoders=None):
     """Generate the decode and encode functions for one table layout (`decoders`: see RowCodec)."""
-    names = {"_NeedMore": _NeedMore, "_BadPrefix": _BadPrefix}
+    names = {"_NeedMore": _NeedMore, "_BadPrefix": _BadPrefix, "_BadCell": _BadCell, "_INF": float("inf"),
+             "_decimal_problem": _decimal_problem}
     decode = ["def decode_rows(buf, pos, end, append):",
               "    start = pos",
               "    try:",
@@ -67,6 +105,7 @@ def _compile(columns, decoders=None):
             count = len(struct.Struct("<" + codec.fmt).unpack(bytes(codec.width)))
             fields = [f"i{index}_{k}" for k in range(count)]
             items += fields
+            decoded += ["            " + line for line in _cell_check(index, columns[index], fields[0])]
             if codec.decode is None:
                 decoded.append(f"            c{index} = {fields[0]}")
             else:
@@ -93,7 +132,8 @@ def _compile(columns, decoders=None):
             continue
         flush_run()
         if fixed:
-            _compile_prefixed_fixed(index, codec, column.nullable, names, decode, encode)
+            _compile_prefixed_fixed(index, codec, column.nullable, names, decode, encode,
+                                    _cell_check(index, column, f"i{index}_0"))
         else:
             _compile_variable(index, codec, names, decode, encode)
     flush_run()
@@ -114,7 +154,7 @@ def _compile(columns, decoders=None):
     return names["decode_rows"], (names["encode_row"], names["encode_rows"]), source
 
 
-def _compile_prefixed_fixed(index, codec, nullable, names, decode, encode):
+def _compile_prefixed_fixed(index, codec, nullable, names, decode, encode, checks=()):
     prefix = 1
     width = codec.width
     value_struct = struct.Struct("<" + codec.fmt)
@@ -125,6 +165,7 @@ def _compile_prefixed_fixed(index, codec, nullable, names, decode, encode):
     decode += [f"            n = buf[pos]; pos += {prefix}",
                f"            if n == {width}:",
                f"                {fields}, = V{index}(buf, pos); pos += {width}"]
+    decode += ["                " + line for line in checks]
     if codec.decode is None:
         decode.append(f"                c{index} = i{index}_0")
     else:
@@ -230,6 +271,7 @@ class RowCodec:
             return
         decode_rows = self._decode_rows
         buf = b""
+        done = 0              # rows of this stream before buf
         offset = 0            # stream offset of buf[0]
         remaining = size
         want = READ_CHUNK
@@ -249,11 +291,16 @@ class RowCodec:
                     pos, need = decode_rows(buf, pos, len(buf), rows.append)
             except _BadPrefix as bad:
                 raise self._bad_prefix(bad, source_name, offset) from None
+            except _BadCell as bad:
+                column = self.columns[bad.column]
+                raise DataError(f"table {self.table_name}: {source_name}, row {done + count + len(rows) + 1}, column "
+                                f"{column.name} ({column.sql_type}): {bad.message}") from None
             except (ValueError, OverflowError, UnicodeDecodeError) as error:
                 raise DataError(f"table {self.table_name}: {source_name} holds a value that does not decode "
                                 f"(row {count + len(rows) + 1} of a batch starting at byte {offset}): {error}") from None
             buf = buf[pos:]
             offset += pos
+            done += count + len(rows)
             if fast_path is not None:
                 if count or rows:
                     yield count, rows, offset

@@ -17,6 +17,7 @@
  * thread that inflates the next part can run meanwhile.
  */
 #include "sqlite_handle.h"
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -57,9 +58,10 @@ typedef struct {
     int framing;
     int prefix;          /* FRAME_LENGTH: prefix bytes (2, 4 or 8) */
     int nullable;
-    int scale;           /* time, datetime2, datetimeoffset: the column's scale (0-7) */
+    int scale;           /* time, datetime2, datetimeoffset: the column's scale (0-7); decimal: 0-38 */
     Py_ssize_t width;    /* FRAME_FIXED / FRAME_BYTE_PREFIX: value bytes */
-    uint64_t limit;      /* FRAME_LENGTH: the largest length a well-formed row declares */
+    uint64_t limit;      /* FRAME_LENGTH: the largest length a well-formed row declares;
+                            decimal: the column's precision (1-38) */
 } column_op;
 
 /* The fixed width each family's value has in BCP (0: length-prefixed or any width). */
@@ -270,6 +272,18 @@ put_decimal(char *out, const unsigned char *raw)
     return n + (size_t)scale;
 }
 
+/* Whether decimal bytes fit their column as SQL Server would hold them: the column's precision and scale
+ * in the header, a sign byte of 0 or 1, fewer than `precision` digits (format/bcp.py _cell_check). A
+ * value that does not goes to the Python decoder, which names the table, row and column. */
+static int
+decimal_fits(const unsigned char *raw, const column_op *op)
+{
+    if (raw[0] != (unsigned char)op->limit || raw[1] != (unsigned char)op->scale || raw[2] > 1)
+        return 0;
+    char digits[48];
+    return magnitude_digits(raw + 3, digits) <= (int)op->limit;
+}
+
 /* decimal(p<=18, 0) as INTEGER: magnitude // 10**scale, signed; 0 when it does not fit int64. */
 static int
 decimal_integer(const unsigned char *raw, int64_t *value)
@@ -429,6 +443,8 @@ decode_value(Loader *self, const column_op *op, const unsigned char *p, size_t b
         uint32_t u = (uint32_t)read_le(p, 4);
         float f;
         memcpy(&f, &u, sizeof f);
+        if (!isfinite(f))
+            return ROW_STOP;                   /* SQL Server has no NaN or infinity: Python names it */
         out->kind = CELL_DOUBLE;
         out->real = f;
         return ROW_OK;
@@ -437,6 +453,8 @@ decode_value(Loader *self, const column_op *op, const unsigned char *p, size_t b
         uint64_t u = read_le(p, 8);
         double d;
         memcpy(&d, &u, sizeof d);
+        if (!isfinite(d))
+            return ROW_STOP;
         out->kind = CELL_DOUBLE;
         out->real = d;
         return ROW_OK;
@@ -452,11 +470,13 @@ decode_value(Loader *self, const column_op *op, const unsigned char *p, size_t b
     case F_SMALLMONEY:
         return small_text(out, put_money(out->small, (int32_t)(uint32_t)read_le(p, 4)));
     case F_DECIMAL_INT:
-        if (!decimal_integer(p, &out->integer))
+        if (!decimal_fits(p, op) || !decimal_integer(p, &out->integer))
             return ROW_STOP;                   /* Python: OverflowError when binding */
         out->kind = CELL_INT;
         return ROW_OK;
     case F_DECIMAL_TEXT:
+        if (!decimal_fits(p, op))
+            return ROW_STOP;
         return small_text(out, put_decimal(out->small, p));
     case F_DATE: {
         int64_t days = (int64_t)read_le(p, 3);
@@ -632,12 +652,15 @@ read_op(PyObject *item, column_op *op)
     if (!PyArg_ParseTuple(item, "iiiiinL;a column op is (family, framing, prefix, nullable, scale, width, limit)",
                           &op->family, &op->framing, &op->prefix, &op->nullable, &op->scale, &op->width, &limit))
         return -1;
-    int ok = op->family >= 0 && op->family < F_COUNT && op->scale >= 0 && op->scale <= 7 && limit >= 0;
+    int decimal = op->family == F_DECIMAL_INT || op->family == F_DECIMAL_TEXT;
+    int ok = op->family >= 0 && op->family < F_COUNT && op->scale >= 0 && op->scale <= (decimal ? 38 : 7) &&
+             limit >= 0 && (!decimal || (limit >= 1 && limit <= 38 && op->scale <= limit));
     if (ok && op->framing == FRAME_LENGTH) {
         ok = (op->family == F_TEXT || op->family == F_BLOB) &&
              (op->prefix == 2 || op->prefix == 4 || op->prefix == 8);
         op->limit = (uint64_t)limit;
     } else if (ok && (op->framing == FRAME_FIXED || op->framing == FRAME_BYTE_PREFIX)) {
+        op->limit = (uint64_t)limit;
         Py_ssize_t expected = family_width[op->family];
         ok = op->width > 0 && op->width < 255 && (expected ? op->width == expected : op->family == F_TEXT);
     } else {

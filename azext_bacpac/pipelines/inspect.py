@@ -1,8 +1,12 @@
 """Inspect: what a package holds, without any database.
 
 Every table's rows are counted by decoding its data (bounded memory), so the numbers are the
-package's, not Origin.xml's claims. A checksum mismatch is reported (verified: false), not raised.
+package's, not Origin.xml's claims; every cell is checked against its column as the decoder does
+for an import. Data whose rows disagree with Origin.xml's total, or a cell its column cannot hold,
+fails the inspection as it would fail an import. A checksum mismatch is reported (verified: false),
+not raised.
 """
+from ..format.errors import DataError
 from ..storage import open_location
 from .packages import open_package
 
@@ -25,6 +29,11 @@ def inspect_package(storage_uri, *, verify_checksum=True, storage_key_type=None,
                            "rows": reader.count_rows(data), "dataBytes": data.data_bytes,
                            "compressedBytes": data.compressed_bytes, "parts": len(data.entries)})
         origin, model = reader.origin, reader.model
+        counted = sum(t["rows"] for t in tables)
+        if origin.has_export_statistics and counted != origin.total_rows:
+            raise DataError(f"{reader.source_name}: the package's data holds {counted} rows, but Origin.xml records "
+                            f"{origin.total_rows} (TableRowCountTotalTag): data parts are missing, cut short or "
+                            f"damaged; an import would refuse it")
         return {
             "storageUri": location.uri,
             "path": str(location.path),

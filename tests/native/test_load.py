@@ -585,3 +585,18 @@ def test_a_cancelled_native_import_leaves_nothing(big_package, tmp_path):
         import_package(str(big_package), f"sqlite:///{tmp_path}", "copy",
                        cancel=lambda: calls.append(1) or len(calls) > 4)
     assert list(tmp_path.iterdir()) == []
+
+
+# ---- cells their column cannot hold: the C loader hands them to Python, which names them ---------
+
+def test_cells_that_do_not_fit_their_column_fail_the_same_way_in_c(monkeypatch):
+    from tests.format.test_cell_validation import BAD_CELLS, ID, _cell
+    before = sqlite_native_import.STATISTICS["rows"]
+    for case in BAD_CELLS:
+        column, cell, message = case.values
+        plan = _plan([ID, column])
+        good = b"\x01\x00\x00\x00" + _cell(column, codec_for(column[0], column[1]).encode)
+        outcome = both(plan, good * 3 + b"\x02\x00\x00\x00" + cell)
+        assert outcome[0] is not None and "row 4" in outcome[1] and "column c1" in outcome[1] \
+            and message in outcome[1], (case.id, outcome)
+    assert sqlite_native_import.STATISTICS["rows"] > before            # C loaded the good rows itself

@@ -23,13 +23,20 @@ from ...format.model import (REFERENTIAL_ACTIONS, Module, properties, quote, rea
 from ...format.package import table_layout
 from ...format.xmlio import q
 from .dependencies import FunctionOrder
-from .tsql import ident, nstring, string
+from ..expressions import tsql_expression
+from .tsql import ident, nstring, quoted_name, string
 
 _HEX = re.compile(r"^0x[0-9A-Fa-f]+$")
 _COLLATION = re.compile(r"^[A-Za-z0-9_]+$")
 DEFAULT_GRANTS = {"ViewAnyColumnMasterKeyDefinition", "ViewAnyColumnEncryptionKeyDefinition"}
 LOB_TYPES = {"text", "ntext", "image", "xml", "sql_variant", "geography", "geometry", "hierarchyid"}
 CLR_TYPES = {"geography", "geometry", "hierarchyid"}
+# The built-in type names a package's type reference may name: any other reaches no DDL.
+SQL_SERVER_TYPES = {"bigint", "binary", "bit", "char", "date", "datetime", "datetime2", "datetimeoffset", "decimal",
+                    "float", "geography", "geometry", "hierarchyid", "image", "int", "money", "nchar", "ntext",
+                    "numeric", "nvarchar", "real", "rowversion", "smalldatetime", "smallint", "smallmoney",
+                    "sql_variant", "sysname", "text", "time", "timestamp", "tinyint", "uniqueidentifier", "varbinary",
+                    "varchar", "xml"}
 # Element types this engine builds; any other type in a package is named in a warning.
 HANDLED = {"SqlDatabaseOptions", "SqlSchema", "SqlUser", "SqlRole", "SqlRoleMembership", "SqlPermissionStatement",
            "SqlColumnMasterKey", "SqlColumnEncryptionKey", "SqlUserDefinedDataType", "SqlSequence", "SqlTable",
@@ -96,8 +103,10 @@ def leaf(name):
 def type_text(model, column):
     """A column's declared type as T-SQL: an alias type by name, a built-in one with its length."""
     if not column.type_builtin and column.type_ref:
-        return column.type_ref
+        return quoted_name(column.type_ref)
     sql_type = column.sql_type
+    if sql_type.name not in SQL_SERVER_TYPES:
+        raise InvalidInputError(f"column {ident(column.name)}: {sql_type.name!r} is not a SQL Server type")
     if sql_type.name in ("char", "varchar", "nchar", "nvarchar", "binary", "varbinary") and not sql_type.is_max \
             and sql_type.length is None:
         return f"{sql_type.name}(1)"
@@ -107,7 +116,7 @@ def type_text(model, column):
 def column_sql(model, column):
     name = ident(column.name)
     if column.is_computed:
-        expression = column.computed_expression or "NULL"
+        expression = tsql_expression(column.computed_expression, f"computed column {name}")
         text = f"{name} AS {expression}"
         if column.persisted:
             text += " PERSISTED"
@@ -320,7 +329,10 @@ class Planner:
             base = alias.base
             text = str(base) if base.length is not None or base.is_max or base.name not in \
                 ("char", "varchar", "nchar", "nvarchar", "binary", "varbinary") else f"{base.name}(1)"
-            self.add(Statement(f"CREATE TYPE {alias.name} FROM {text} {'NULL' if alias.nullable else 'NOT NULL'}",
+            if base.name not in SQL_SERVER_TYPES:
+                raise InvalidInputError(f"type {alias.name}: {base.name!r} is not a SQL Server type")
+            self.add(Statement(f"CREATE TYPE {quoted_name(alias.name)} FROM {text} "
+                               f"{'NULL' if alias.nullable else 'NOT NULL'}",
                                "types", ("TYPE", alias.name), subject=f"type {alias.name}"))
         for element in self.model.elements:
             if element.get("Type") != "SqlSequence":
@@ -375,8 +387,9 @@ class Planner:
                         f"{', '.join(self.functions.needs_late(column.computed_expression))}, which can only be "
                         f"created after the tables; it was added afterwards and is now the table's last column")
         for default in defaults:
+            expression = tsql_expression(default.expression, f"default on {default.column}")
             statement = Statement(f"ALTER TABLE {default.table} ADD {_constraint_name(default)}DEFAULT "
-                                  f"{_paren(default.expression)} FOR {ident(leaf(default.column))}", "defaults",
+                                  f"{_paren(expression)} FOR {ident(leaf(default.column))}", "defaults",
                                   subject=f"default on {default.column}")
             if self.functions.needs_late(default.expression):
                 self.after_modules.append(statement)
@@ -465,7 +478,7 @@ class Planner:
                 if obj.included:
                     text.append(f"INCLUDE ({_columns(obj.included)})")
                 if obj.filter:
-                    text.append(f"WHERE {obj.filter.strip()}")
+                    text.append(f"WHERE {tsql_expression(obj.filter, f'the filter of index {obj.name}')}")
                 self.add(Statement(" ".join(t for t in text if t), "keys_and_indexes",
                                    subject=f"index {obj.name}"), after=True)
         for index in sorted(view_indexes, key=lambda i: not i.clustered):   # a view's clustered index comes first
@@ -493,9 +506,10 @@ class Planner:
         for check in model.checks:
             if check.table not in self.table_names:
                 continue
-            body = f"{_constraint_name(check)}CHECK {_paren(check.expression)}"
             label = check.display_name if hasattr(check, "display_name") else (check.name or check.inline_name)
             label = label or f"on {check.table}"
+            expression = tsql_expression(check.expression, f"check constraint {label}")
+            body = f"{_constraint_name(check)}CHECK {_paren(expression)}"
             statement = Statement(f"ALTER TABLE {check.table} WITH CHECK ADD {body}", "checks",
                                   fallback=f"ALTER TABLE {check.table} WITH NOCHECK ADD {body}",
                                   fallback_warning=f"check constraint {label} was created WITH NOCHECK: rows of "

@@ -25,7 +25,7 @@ from . import preflight
 from .ddl import plan_import
 from .errors import DatabaseNotFoundError, MissingPermissionsError, SqlServerError
 from .load import TableLoader
-from .tsql import ident, nstring, string
+from .tsql import ident, nstring, quoted_name, string
 
 logger = logging.getLogger(__name__)
 
@@ -483,8 +483,7 @@ def _drop_sql(creates):
     template = DROP.get(kind)
     if template is None:
         return None
-    name = creates[1]
-    return template.format(name if name.startswith("[") else ident(name))
+    return template.format(quoted_name(creates[1]))
 
 
 __all__ = ["SqlServerImportTarget", "database_options_sql", "TARGET_OBJECTS"]

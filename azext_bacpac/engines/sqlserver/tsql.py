@@ -18,6 +18,17 @@ def ident(name):
     return quote(name)
 
 
+def quoted_name(name):
+    """A package's multipart name ('[dbo].[T]', 'dbo.T') re-quoted part by part: whatever the package
+    wrote, it reaches SQL as bracket-quoted identifiers only."""
+    from ...errors import InvalidInputError
+    from ...format.model import split_name
+    parts = split_name(name or "")
+    if not parts or len(parts) > 4 or any(not part for part in parts):
+        raise InvalidInputError(f"the package names an object {name!r}, which is not a name")
+    return ".".join(ident(part) for part in parts)
+
+
 def nstring(text):
     """An N'...' literal."""
     return "N'" + str(text).replace("'", "''") + "'"
