@@ -98,12 +98,14 @@ def bind(model, table, sqlite_name, info, companions=None):
 
 
 def model_names(sqlite_names, taken=()):
-    """{SQLite table: (schema, name)}: 'sales.Orders' is [sales].[Orders], anything else is dbo."""
+    """{SQLite table: (schema, name)}: 'sales.Orders' is [sales].[Orders], anything else is dbo. A table
+    named 'dbo.dotted' is [dbo].[dbo.dotted]: dbo tables are written without their schema, so splitting
+    it would come back as 'dotted'."""
     seen = {name.lower() for name in taken}
     result = {}
     for sqlite_name in sqlite_names:
         schema, dot, rest = sqlite_name.partition(".")
-        pair = (schema, rest) if dot and schema and rest else ("dbo", sqlite_name)
+        pair = (schema, rest) if dot and schema and rest and schema.lower() != "dbo" else ("dbo", sqlite_name)
         if quote(*pair).lower() in seen:
             pair = ("dbo", sqlite_name)
         number = 2
