@@ -454,6 +454,50 @@ def m_model_value(rng, src):
         f"model.xml: {entry.data[start:end][:40]!r} -> {value!r}", "any"
 
 
+SQL_PAYLOADS = [b'X, "pwn" TEXT DEFAULT \'INJECTED\'', b"1 --", b"0); CREATE TABLE pwned (x) --",
+                b"[a] = 1) OR (1=1", b"1; DROP TABLE x"]
+
+
+def m_sql_text(rng, src):
+    """Package text as SQL: a type reference, an index filter or a default made into a payload that would
+    add a column, end its statement or comment out the rest (checksum recomputed). Whatever happens, no
+    'pwn' column nor 'pwned' table may appear in the target (see _verify)."""
+    entry = src.part(MODEL)
+    payload = rng.choice(SQL_PAYLOADS)
+    spots = [m.span(1) for m in re.finditer(rb'<References Name="\[([^\]"]*)\]"', entry.data)]
+    spots += [m.span(1) for m in re.finditer(rb'Name="(?:FilterPredicate|DefaultExpressionScript)">\s*<Value>'
+                                             rb'<!\[CDATA\[(.*?)\]\]>', entry.data, re.S)]
+    if not spots:
+        return m_xml_bitflip(rng, src)
+    start, end = rng.choice(spots)
+    escaped = payload.replace(b"&", b"&amp;").replace(b'"', b"&quot;").replace(b"<", b"&lt;")
+    data = entry.data[:start] + escaped + entry.data[end:]
+    return rebuild(with_checksum(replaced(src, MODEL, data))), \
+        f"model.xml: {entry.data[start:end][:40]!r} -> {payload!r}", "any"
+
+
+def m_bad_cell(rng, src):
+    """A decimal cell stored with another scale, or beyond its precision: it decodes, but its column
+    cannot hold it, so the import must refuse it (it used to store 12345 as 123)."""
+    candidates = []
+    for entry in src.bcp_with_rows:
+        for column in src.layouts[entry.name]:
+            sql_type = column.sql_type
+            if sql_type.name in ("decimal", "numeric") and not column.encrypted:
+                precision = 18 if sql_type.precision is None else sql_type.precision
+                header = bytes([19, precision, sql_type.scale or 0])
+                candidates += [(entry, at + 1) for at in range(len(entry.data)) if entry.data.startswith(header, at)]
+    if not candidates:
+        return m_bcp_bitflip(rng, src)
+    entry, at = rng.choice(candidates)
+    data = bytearray(entry.data)
+    if rng.random() < 0.5:
+        data[at + 1] = (data[at + 1] + 1) % 39                           # another scale byte
+    else:
+        data[at + 3:at + 19] = (10 ** 38).to_bytes(16, "little")          # more digits than any precision
+    return rebuild(replaced(src, entry.name, bytes(data))), f"{entry.name}: decimal cell at byte {at}", "refuse"
+
+
 def m_origin_total(rng, src):
     entry = src.part(ORIGIN)
     match = re.search(rb"<TableRowCountTotalTag>(\d+)</TableRowCountTotalTag>", entry.data)
@@ -499,7 +543,7 @@ MUTATIONS = {
     "declared-size": m_declared_size, "local-size": m_local_size, "zip64-claim": m_zip64_claim,
     "compression-method": m_compression_method, "xml-entities": m_xml_entities, "xml-bitflip": m_xml_bitflip,
     "xml-truncate": m_xml_truncate, "xml-deep": m_xml_deep, "model-value": m_model_value,
-    "origin-total": m_origin_total, "rels": m_rels,
+    "origin-total": m_origin_total, "rels": m_rels, "sql-text": m_sql_text, "bad-cell": m_bad_cell,
 }
 
 
@@ -720,6 +764,13 @@ class Runner:
 
     def _verify(self, result, spec, data, package, db_path, baseline, expect):
         """An import succeeded: was it allowed to, and does it hold exactly what the package decodes to?"""
+        with sqlite3.connect(db_path) as conn:
+            schema = " ".join(sql or "" for (sql,) in conn.execute("SELECT sql FROM sqlite_master"))
+            names = {name.lower() for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+            columns = {column.lower() for name in names for (_, column, *_) in
+                       conn.execute(f'PRAGMA table_info("{name.replace(chr(34), chr(34) * 2)}")')}
+        if "pwned" in names or "pwn" in columns or re.search(r"\bDEFAULT 'INJECTED'", schema):
+            result["findings"].append(("corrupted", f"package text reached SQL as code ({result['detail']})"))
         problems, total, origin_total = decoded_vs_imported(package, db_path)
         for problem in problems:
             result["findings"].append(("silent", f"imported rows do not match the decode: {problem}"))
@@ -959,8 +1010,13 @@ class Tally:
         for kind in sorted(self.by_kind):
             counts = ", ".join(f"{n} {c}" for n, c in self.by_kind[kind].most_common())
             print(f"  {kind:20s} {counts}", file=out)
-        for kind in ("traceback", "hang", "memory", "silent", "unclear", "leftover"):
+        for kind in ("traceback", "hang", "memory", "silent", "corrupted", "unclear", "leftover"):
             print(f"{kind + ':':11s} {len(self.findings.get(kind, []))}", file=out)
+        counted = {kind: len(self.findings.get(kind, [])) for kind in ("traceback", "hang", "leftover", "corrupted")}
+        print(f"counts: cases tried {self.cases}, tracebacks {counted['traceback']}, hangs {counted['hang']}, "
+              f"partial outputs {counted['leftover']}, corrupted targets {counted['corrupted']}, stuck or flipped "
+              f"records n/a (scripts/faults.py), leftover files {counted['leftover']}, secrets seen n/a "
+              f"(tests/reliability/test_secrets.py)", file=out)
         print(f"max RSS: {self.max_rss_kib / 1024:.1f} MiB (largest worker, or process below one)", file=out)
         if self.slowest[1] is not None:
             print(f"slowest case: #{self.slowest[1]} {self.slowest[0]:.2f} s", file=out)
