@@ -19,6 +19,10 @@ def status_message(record):
     if record.state == "Pending":
         return "Pending"
     if record.state in ("InProgress", "CancelInProgress"):
+        silent = getattr(record, "not_responding", None)
+        if silent:
+            return (f"Running, Progress = {record.percent:.2f} % (the worker process has not reported for "
+                    f"{silent:.0f} s; it is still there, so the operation is not over)")
         return f"Running, Progress = {record.percent:.2f} %"
     if record.state == "Succeeded":
         return "Completed"
@@ -46,7 +50,11 @@ def _process_alive(pid, operation_id):
 
 
 def check_liveness(store, record, clock=time.time):
-    """Mark an active record Failed when its worker is gone; returns the current record."""
+    """Mark an active record Failed when its worker is gone; returns the current record.
+
+    A worker that is there but silent (stopped with SIGSTOP, starved, swapping) is "not responding",
+    never Failed: it may still publish, and a final state must stay final. Only a worker that no longer
+    exists (its pid is gone, or runs something else) ends the record."""
     if not record.is_active:
         return record
     moment = clock()
@@ -55,8 +63,7 @@ def check_liveness(store, record, clock=time.time):
         if not _process_alive(record.worker_pid, record.id):
             reason = f"the worker process (pid {record.worker_pid}) ended without finishing the operation"
         elif record.heartbeat and moment - record.heartbeat > STALE_AFTER_SECONDS:
-            reason = (f"the worker process (pid {record.worker_pid}) stopped reporting "
-                      f"{moment - record.heartbeat:.0f} s ago")
+            record.not_responding = moment - record.heartbeat
     elif moment - record.queued_time > START_GRACE_SECONDS:
         reason = "the worker process never started"
     if reason:

@@ -58,6 +58,19 @@ class _Reporter:
                     self.cancelled.set()
         return self.cancelled.is_set()
 
+    def before_publish(self):
+        """Asked by the pipeline just before it publishes (renames the BACPAC into place, commits the
+        database): the record must still be active, and this update proves it atomically in the store.
+        A record someone already ended (cancelled, or declared Failed) is never published over."""
+        with self._lock:
+            if not self.store.update(self.operation_id, only_if_active=True, heartbeat=time.time()):
+                raise CancelledError("the operation had already ended before its result was published; the "
+                                     "result was discarded")
+            record = self.store.get(self.operation_id)
+        if record is not None and record.cancel_requested:
+            self.cancelled.set()
+            raise CancelledError("The operation was cancelled by the user.")
+
     def beat(self, stop):
         """Heartbeat thread: proves the worker is alive and picks up cancel requests."""
         while not stop.wait(HEARTBEAT_SECONDS / 2):
@@ -111,7 +124,8 @@ def run(store, operation_id, secrets):
     arguments.update(secrets)
     arguments.setdefault("storage_uri", record.storage_uri)
     arguments.update(server=record.server, database=record.database,
-                     progress=reporter.progress, cancel=reporter.is_cancelled)
+                     progress=reporter.progress, cancel=reporter.is_cancelled,
+                     before_publish=reporter.before_publish)
     function = pipelines.export_database if record.request_type == "Export" else pipelines.import_package
     try:
         summary = _call(function, arguments)
@@ -131,7 +145,8 @@ def run(store, operation_id, secrets):
     finally:
         stop.set()
     outcome = redact(outcome, secret_strings(secrets))
-    store.update(operation_id, finish_time=time.time(), heartbeat=time.time(), **outcome)
+    # only an active record takes the outcome: one that was ended meanwhile keeps its final state
+    store.update(operation_id, only_if_active=True, finish_time=time.time(), heartbeat=time.time(), **outcome)
     return 0 if outcome["state"] == "Succeeded" else 1
 
 

@@ -22,12 +22,14 @@ from .subset import subset_model
 
 def export_database(server, database, storage_uri, *, tables=None, exclude_tables=None, overwrite=False,
                     progress=None, cancel=None, compresslevel=None, storage_key_type=None,
-                    storage_key=None, workers=None, compressor=None, part_bytes=None, engine_options=None):
+                    storage_key=None, workers=None, compressor=None, part_bytes=None, engine_options=None,
+                    before_publish=None):
     """Export a database to a BACPAC at storage_uri; returns a summary dict.
 
     workers: worker processes (None: one per CPU for exports of PARALLEL_MIN_ROWS rows or more,
     none below; 0: none). compressor: 'zlib-ng', 'isal' or 'zlib' (None: the fastest installed).
     compresslevel: that library's level (None: its default, see format/deflate.py).
+    before_publish: called right before the BACPAC is put in place; raising there discards it.
 
     Summary keys: server, database, storageUri, path, tables (count), rows, bytes (BCP payload),
     packageBytes, elapsedSeconds, modelSource ('stored' | 'merged' | 'derived'), perTable
@@ -98,6 +100,9 @@ def export_database(server, database, storage_uri, *, tables=None, exclude_table
                     pool.terminate()
                 assembler.abort()
                 raise
+            reporter.check_cancel()
+            if before_publish is not None:
+                before_publish()            # raises when the operation may no longer publish
             output.commit()
         model_source = source.model_source if len(kept) == len(available) else source.model_source + "+filtered"
     return {

@@ -14,7 +14,7 @@ from .subset import subset_model
 
 def import_package(storage_uri, server, database, *, tables=None, exclude_tables=None, progress=None,
                    cancel=None, storage_key_type=None, storage_key=None, max_uncompressed_size=None,
-                   workers=None, engine_options=None):
+                   workers=None, engine_options=None, before_publish=None):
     """Import the BACPAC at storage_uri into a new database; returns a summary dict.
 
     max_uncompressed_size: the cap on the package's declared uncompressed bytes (see
@@ -77,6 +77,8 @@ def import_package(storage_uri, server, database, *, tables=None, exclude_tables
             warnings.extend(target.finish({"model.xml": model_bytes, "Origin.xml": reader.origin_bytes,
                                            "DacMetadata.xml": reader.metadata_bytes}))
             reporter.check_cancel()
+            if before_publish is not None:
+                before_publish()            # raises when the operation may no longer publish
             target.commit()
     return {
         "server": server, "database": database, "storageUri": location.uri, "path": str(location.path),
