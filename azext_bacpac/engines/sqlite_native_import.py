@@ -158,6 +158,11 @@ class NativeTableLoad:
     def batches(self, reader, table_data):
         """(rows inserted in C, rows left for the Python loader, BCP bytes of the table read so
         far) per buffer, as PackageReader.row_batches reads the parts (and with its errors)."""
+        if table_data.data_bytes <= READ_CHUNK:
+            # One read takes all of it: nothing to overlap, and a thread per small table would be
+            # most of the cost of importing 50,000 of them.
+            yield from reader.row_batches(table_data, self.codec, fast_path=self._load)
+            return
         with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="bacpac-inflate") as inflater:
             yield from reader.row_batches(table_data, self.codec, fast_path=self._load,
                                           wrap_stream=lambda stream: ReadAhead(stream, inflater))

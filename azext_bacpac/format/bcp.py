@@ -6,6 +6,7 @@ Runs of NOT NULL fixed-width columns become a single struct call; each other col
 specialised to its prefix width and codec. Nothing is dispatched per value at run time.
 """
 import dataclasses
+import functools
 import struct
 from dataclasses import dataclass
 
@@ -168,6 +169,12 @@ def _compile_variable(index, codec, names, decode, encode):
                f"        b = E{index}(c{index}); add(M{index}(len(b))); add(b)"]
 
 
+@functools.lru_cache(maxsize=512)
+def _compiled_layout(signature):
+    """_compile for a layout given as ((sql_type, nullable, encrypted), ...): the names do not matter."""
+    return _compile([ColumnLayout(f"c{i}", *column) for i, column in enumerate(signature)])
+
+
 class RowCodec:
     """Decodes and encodes the BCP rows of one table; build it once per table."""
 
@@ -177,7 +184,34 @@ class RowCodec:
         value, the bytes of a variable one) and returns the value to yield instead."""
         self.table_name = table_name
         self.columns = list(columns)
-        self._decode_rows, (self._encode_row, self._encode_rows), self.source = _compile(self.columns, decoders)
+        self._decoders = decoders
+        self._compiled = None
+
+    def _functions(self):
+        """The compiled functions, made on first use (a native path may never need them) and shared by
+        every table of the same column types: a database of 50,000 tables compiles a few layouts."""
+        if self._compiled is None:
+            if self._decoders:
+                self._compiled = _compile(self.columns, self._decoders)
+            else:
+                self._compiled = _compiled_layout(tuple((c.sql_type, c.nullable, c.encrypted) for c in self.columns))
+        return self._compiled
+
+    @property
+    def _decode_rows(self):
+        return self._functions()[0]
+
+    @property
+    def _encode_row(self):
+        return self._functions()[1][0]
+
+    @property
+    def _encode_rows(self):
+        return self._functions()[1][1]
+
+    @property
+    def source(self):
+        return self._functions()[2]
 
     # -- encoding ------------------------------------------------------------------------------
     def encode(self, row):

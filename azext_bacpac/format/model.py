@@ -837,6 +837,8 @@ class Model:
         # Root children around <Model> (a dacpac's <Header>, anything newer): kept as they are.
         self.prologue, self.epilogue = list(prologue), list(epilogue)
         self._typed = None
+        self._views = {}        # classes -> [typed objects]: each view built once (models of 50,000 tables)
+        self._table_index = self._aliases = None
 
     # -- reading and writing -------------------------------------------------------------------
     @classmethod
@@ -865,34 +867,58 @@ class Model:
     # -- editing -------------------------------------------------------------------------------
     def add(self, obj):
         """Append a typed object (or a raw element) to the model."""
-        self.elements.append(obj if isinstance(obj, ET.Element) else obj.to_element())
-        self._typed = None
+        element = obj if isinstance(obj, ET.Element) else obj.to_element()
+        self.elements.append(element)
+        if self._typed is not None:
+            # Keep the views current rather than rebuild them: adding n objects stays linear.
+            typed = self._typed_object(element)
+            self._typed.append((element, typed))
+            for (classes, kind), view in self._views.items():
+                if isinstance(typed, classes) and kind in (None, getattr(typed, "kind", None)):
+                    view.append(typed)
+            if isinstance(typed, Table) and self._table_index is not None:
+                self._table_index.setdefault((typed.schema, typed.name), typed)
         return obj
 
     # -- typed views ---------------------------------------------------------------------------
     def typed_objects(self):
         """[(element, typed object or None)] for every top-level element."""
         if self._typed is None:
-            typed = []
-            for element in self.elements:
-                cls = TYPED.get(element.get("Type"))
-                try:
-                    typed.append((element, cls.from_element(element) if cls else None))
-                except (AttributeError, TypeError, ValueError, IndexError) as error:
-                    raise ModelError(f"model.xml: element {element.get('Type')} "
-                                     f"{element.get('Name') or ''} is malformed: {error}") from None
-            self._typed = typed
+            self._typed = [(element, self._typed_object(element)) for element in self.elements]
+            self._views, self._table_index, self._aliases = {}, None, None
         return self._typed
 
-    def _of(self, *classes):
-        return [obj for _, obj in self.typed_objects() if obj is not None and isinstance(obj, classes)]
+    @staticmethod
+    def _typed_object(element):
+        cls = TYPED.get(element.get("Type"))
+        try:
+            return cls.from_element(element) if cls else None
+        except (AttributeError, TypeError, ValueError, IndexError) as error:
+            raise ModelError(f"model.xml: element {element.get('Type')} "
+                             f"{element.get('Name') or ''} is malformed: {error}") from None
+
+    def _of(self, *classes, kind=None):
+        """The typed objects of these classes (of this `kind`, for key constraints), in model order.
+        The list is built once and shared: callers read it and must not change it."""
+        typed = self.typed_objects()
+        view = self._views.get((classes, kind))
+        if view is None:
+            view = self._views[(classes, kind)] = [
+                obj for _, obj in typed
+                if isinstance(obj, classes) and kind in (None, getattr(obj, "kind", None))]
+        return view
 
     @property
     def tables(self):
         return self._of(Table)
 
     def table(self, schema, name):
-        return next((t for t in self.tables if t.schema == schema and t.name == name), None)
+        if self._table_index is None:
+            index = {}
+            for table in self.tables:
+                index.setdefault((table.schema, table.name), table)
+            self._table_index = index
+        return self._table_index.get((schema, name))
 
     @property
     def database_options(self):
@@ -901,11 +927,11 @@ class Model:
 
     @property
     def primary_keys(self):
-        return [k for k in self._of(KeyConstraint) if k.kind == "PRIMARY KEY"]
+        return self._of(KeyConstraint, kind="PRIMARY KEY")
 
     @property
     def unique_constraints(self):
-        return [k for k in self._of(KeyConstraint) if k.kind == "UNIQUE"]
+        return self._of(KeyConstraint, kind="UNIQUE")
 
     @property
     def foreign_keys(self):
@@ -957,7 +983,10 @@ class Model:
 
     @property
     def alias_types(self):
-        return {alias.name: alias for alias in self._of(AliasType)}
+        aliases = self._of(AliasType)
+        if self._aliases is None or self._aliases[0] != len(aliases):     # built again after an add()
+            self._aliases = (len(aliases), {alias.name: alias for alias in aliases})
+        return self._aliases[1]
 
     @property
     def unknown_elements(self):
