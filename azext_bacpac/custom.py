@@ -14,7 +14,8 @@ from azext_bacpac._shapes import redact_summary
 
 logger = get_logger(__name__)
 
-_EXPORT_HINTS = {'ConflictError': 'To replace the existing BACPAC, add --overwrite.'}
+_EXPORT_HINTS = {'NotABacpacError': 'Give --storage-uri a new file name: this file is not a BACPAC.',
+                 'ConflictError': 'To replace the existing BACPAC, add --overwrite.'}
 
 
 def bacpac_export(cmd, server_name, database_name, storage_uri, resource_group_name=None,

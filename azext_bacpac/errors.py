@@ -17,6 +17,10 @@ class ConflictError(BacpacError):
     """The target already exists or is busy (an import into a database with tables, a running operation)."""
 
 
+class NotABacpacError(ConflictError):
+    """The export's destination exists and is not a BACPAC (so --overwrite is not offered)."""
+
+
 class InvalidInputError(BacpacError):
     """An argument is malformed: a bad URI, an unknown table filter, an unsupported option value."""
 

@@ -41,6 +41,11 @@ class SqliteEngine:
                                     f"trailing spaces)")
         return self.folder / (name + SUFFIX)
 
+    def database_files(self, name):
+        """The files of database `name` (its journal and WAL files too), which an export must not write over."""
+        path = self.database_path(name)
+        return [path] + [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
+
     def databases(self):
         return sorted(p.name[:-len(SUFFIX)] for p in self.folder.glob("*" + SUFFIX)
                       if p.is_file() and not p.name.startswith("."))

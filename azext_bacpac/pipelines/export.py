@@ -44,6 +44,9 @@ def export_database(server, database, storage_uri, *, tables=None, exclude_table
     part_bytes = part_bytes or parallel.PART_BYTES
     engine = open_engine(server, **(engine_options or {}))   # SQL Server sign-in, options
     location = open_location(storage_uri, storage_key_type, storage_key)
+    files = getattr(engine, "database_files", None)
+    if files is not None and hasattr(location, "check_not_source"):
+        location.check_not_source(files(database), database)     # never write over the source
     location.check_writable(overwrite)          # before any data moves
     with engine.export_source(database) as source:
         by_name = {table.full_name: table for table in source.model.tables}

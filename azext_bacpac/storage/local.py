@@ -17,7 +17,8 @@ import sys
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from ..errors import ConflictError, InvalidInputError, NotFoundError, StorageError, UnsupportedError
+from ..errors import ConflictError, InvalidInputError, NotABacpacError, NotFoundError, StorageError, UnsupportedError
+from . import filekinds
 
 FILE_MODE = 0o600                      # packages hold a whole database: user-only by default
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):(.*)$", re.S)
@@ -81,8 +82,10 @@ class LocalFile:
     def open_read(self):
         """The package opened for binary reading (NotFoundError when it does not exist)."""
         try:
-            return open(self.path, "rb")
+            return filekinds.open_regular(self.path)
         except FileNotFoundError:
+            if os.path.lexists(self.path):
+                raise filekinds.dangling(self.path) from None
             raise NotFoundError(f"BACPAC file {self.path} not found") from None
         except IsADirectoryError:
             raise InvalidInputError(f"{self.path} is a folder; give the BACPAC file's name") from None
@@ -103,8 +106,28 @@ class LocalFile:
             raise NotFoundError(f"folder {folder} does not exist (it must exist before the export)")
         if self.path.is_dir():
             raise InvalidInputError(f"{self.path} is a folder; give the BACPAC file's name")
-        if self.path.exists() and not overwrite:
+        if filekinds.check_output(self.path) is not None and not overwrite:
+            kind = filekinds.describe_existing(self.path)
+            if kind != "a BACPAC":
+                raise NotABacpacError(f"{self.path} already exists and is {kind}, not a BACPAC; choose another "
+                                      f"name")
             raise ConflictError(f"{self.path} already exists; choose another name or allow overwriting")
+
+    def check_not_source(self, source_files, database):
+        """Refuse an output that is the database being exported (or one of its files), however the two
+        are spelled: the same file by device and inode, through links, relative paths, '..'."""
+        try:
+            output = os.stat(self.path)
+        except OSError:
+            return
+        for source in source_files:
+            try:
+                status = os.stat(source)
+            except OSError:
+                continue
+            if (status.st_dev, status.st_ino) == (output.st_dev, output.st_ino):
+                raise InvalidInputError(f"{self.path} is the database '{database}' being exported ({source}); "
+                                        f"give the BACPAC another name")
 
     def writer(self, overwrite=False):
         self.check_writable(overwrite)
