@@ -98,12 +98,15 @@ def bind(model, table, sqlite_name, info, companions=None):
 
 
 def model_names(sqlite_names, taken=()):
-    """{SQLite table: (schema, name)}: 'sales.Orders' is [sales].[Orders], anything else is dbo."""
+    """{SQLite table: (schema, name)}: 'sales.Orders' is [sales].[Orders], anything else is dbo.
+
+    'dbo.Orders' is [dbo].[dbo.Orders]: an import names a dbo table without its schema, so
+    [dbo].[Orders] would come back as 'Orders'; this way every name comes back as it was."""
     seen = {name.lower() for name in taken}
     result = {}
     for sqlite_name in sqlite_names:
         schema, dot, rest = sqlite_name.partition(".")
-        pair = (schema, rest) if dot and schema and rest else ("dbo", sqlite_name)
+        pair = (schema, rest) if dot and schema and rest and schema != "dbo" else ("dbo", sqlite_name)
         if quote(*pair).lower() in seen:
             pair = ("dbo", sqlite_name)
         number = 2

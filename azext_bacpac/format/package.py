@@ -103,10 +103,17 @@ class PackageReader:
     # -- structure -----------------------------------------------------------------------------
     def _index(self):
         self._entries = {}
+        folded = set()
         for info in self._zip.infolist():
             _check_entry_name(info.orig_filename)   # zipfile cuts names at NUL; the original keeps it
             if info.filename in self._entries:
                 raise UnsafeEntryError(f"{self.source_name}: entry {_shown(info.filename)} appears twice")
+            if info.filename.casefold() in folded:
+                # Packages are read case-insensitively elsewhere (Windows, DacFx): Model.xml beside model.xml
+                # would be a second model that another reader may take instead of ours.
+                raise UnsafeEntryError(f"{self.source_name}: entry {_shown(info.filename)} appears twice "
+                                       f"(names that differ only in case)")
+            folded.add(info.filename.casefold())
             if info.flag_bits & 0x61:       # encrypted, patched data, strong encryption
                 raise PackageError(f"{self.source_name}: entry {_shown(info.filename)} is encrypted or patched "
                                    f"(ZIP flags {info.flag_bits:#06x}), which BACPACs never are")
@@ -213,8 +220,10 @@ class PackageReader:
                     finally:
                         if source is not stream:
                             source.close()
-            except (zipfile.BadZipFile, zlib.error, EOFError) as error:
-                raise DataError(f"table {table_data.full_name}: {entry} cannot be read: {error}") from None
+            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as error:
+                # OSError/ValueError: a header offset that lies (a seek before the file's start)
+                raise DataError(f"{self.source_name}: table {table_data.full_name}: {entry} cannot be read: "
+                                f"{error}") from None
             done += info.file_size
 
     def rows(self, table_data):
@@ -234,8 +243,9 @@ class PackageReader:
                     if not chunk:
                         return
                     yield chunk
-        except (zipfile.BadZipFile, zlib.error, EOFError) as error:
-            raise DataError(f"table {table_data.full_name}: {entry} cannot be read: {error}") from None
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as error:
+            raise DataError(f"{self.source_name}: table {table_data.full_name}: {entry} cannot be read: "
+                            f"{error}") from None
 
     def count_rows(self, table_data):
         return sum(len(batch) for batch in self.row_batches(table_data))
