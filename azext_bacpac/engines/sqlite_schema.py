@@ -86,6 +86,10 @@ def read_tables(conn):
     if _has_table_list(conn):
         kinds = {name: (kind, wr) for name, kind, wr in
                  conn.execute("SELECT name, type, wr FROM pragma_table_list WHERE schema = 'main'")}
+    index_sql = {}                      # one pass over the schema, not one per table (50,000 tables)
+    for table_name, index_name, sql in conn.execute(
+            "SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'index'"):
+        index_sql.setdefault(table_name, {})[index_name] = sql
     tables = {}
     for name, sql in rows:
         if name.startswith("sqlite_") or name.startswith(CATALOG_PREFIX) or not sql:
@@ -95,17 +99,15 @@ def read_tables(conn):
             continue
         if without_rowid is None:
             without_rowid = "WITHOUT ROWID" in " ".join(sql.upper().split())
-        tables[name] = _read_table(conn, name, sql, bool(without_rowid))
+        tables[name] = _read_table(conn, name, sql, bool(without_rowid), index_sql.get(name, {}))
     return tables
 
 
-def _read_table(conn, name, sql, without_rowid):
+def _read_table(conn, name, sql, without_rowid, index_sql):
     columns = [ColumnInfo(col_name, declared or "", bool(notnull), default, pk, hidden in (2, 3))
                for col_name, declared, notnull, default, pk, hidden in conn.execute(
                    'SELECT name, type, "notnull", dflt_value, pk, hidden FROM pragma_table_xinfo(?) '
                    'WHERE hidden <> 1 ORDER BY cid', (name,))]
-    index_sql = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?",
-                                  (name,)).fetchall())
     indexes = []
     for index_name, unique, origin, partial in conn.execute(
             "SELECT name, \"unique\", origin, partial FROM pragma_index_list(?) ORDER BY seq DESC", (name,)):
