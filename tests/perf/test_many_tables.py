@@ -59,3 +59,19 @@ def test_tables_of_one_layout_compile_once(monkeypatch):
     rows = [codec.encode((1, "x")) for codec in codecs]
     assert len(compiled) == 1 and len(set(rows)) == 1
     assert codecs[5].decode_stream.__self__ is codecs[5]
+
+
+def _schema_scans(count):
+    import sqlite3
+    from azext_bacpac.engines.sqlite_schema import read_tables
+    conn = sqlite3.connect(":memory:")
+    for number in range(count):
+        conn.execute(f"CREATE TABLE t{number} (id INTEGER PRIMARY KEY, name TEXT UNIQUE)")
+    statements = []
+    conn.set_trace_callback(statements.append)
+    assert len(read_tables(conn)) == count
+    return sum("sqlite_master" in statement for statement in statements)
+
+
+def test_reading_the_schema_scans_sqlite_master_a_fixed_number_of_times():
+    assert _schema_scans(20) == _schema_scans(200)
