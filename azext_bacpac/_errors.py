@@ -110,10 +110,7 @@ def _os_message(ex, secrets):
 
 @contextmanager
 def translated_errors(secrets=(), hints=None):
-    """Run the body; re-raise a domain/format/OS error as its azclierror (no chained traceback). The
-    HTTP libraries' log lines of the body are redacted (_http_logs.py)."""
-    from azext_bacpac._http_logs import redact_http_logs
-    redact_http_logs(secrets)
+    """Run the body; re-raise a domain/format/OS error as its azclierror (no chained traceback)."""
     try:
         yield
     except Exception as ex:  # pylint: disable=broad-except

@@ -3,6 +3,7 @@
 
     .venv/bin/python scripts/bench.py [--size-mb 330] [--rows 3500000] [--seed 7] [--json out.json]
                                       [--workers N] [--level L] [--serial] [--big] [--keep DIR]
+                                      [--many-tables [N ...]] [--skip-main]
 
 See scripts/BENCH.md. One run:
 1. generates a SQLite database (deterministic for a seed): one large table `events` (integers,
@@ -163,6 +164,26 @@ def generate(path, rows, size_mb, seed):
     return {"path": str(path), "bytes": path.stat().st_size, "rows": events_rows + wide_rows + small_rows * SMALL_TABLES,
             "tables": {"events": events_rows, "wide30": wide_rows, "small_NN": f"{SMALL_TABLES} x {small_rows}"},
             "noteMeanChars": note_chars, "seed": seed, "seconds": round(time.monotonic() - started, 1)}
+
+
+def generate_many_tables(path, tables):
+    """`tables` one-row tables (an ERP-like schema: many small tables), deterministic."""
+    started = time.monotonic()
+    path = Path(path)
+    if path.exists():
+        path.unlink()
+    conn = __import__("sqlite3").connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = OFF")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("BEGIN")
+    for number in range(tables):
+        conn.execute(f"CREATE TABLE t{number:05d} (id INTEGER PRIMARY KEY, name NVARCHAR(40) NOT NULL, "
+                     f"amount DECIMAL(10, 2))")
+        conn.execute(f"INSERT INTO t{number:05d} VALUES (1, 'row {number}', 12.50)")
+    conn.execute("COMMIT")
+    conn.close()
+    return {"path": str(path), "bytes": path.stat().st_size, "tables": tables, "rows": tables,
+            "seconds": round(time.monotonic() - started, 1)}
 
 
 def generate_big(path, size_mb, seed):
@@ -515,6 +536,9 @@ def main(argv=None):
                         help="also export/import a database with one ~2 GB table (--big-mb), and a ~100 MB one")
     parser.add_argument("--big-mb", type=float, default=2000)
     parser.add_argument("--skip-main", action="store_true", help="with --big: only the memory runs")
+    parser.add_argument("--many-tables", type=int, nargs="*", metavar="N",
+                        help="also export/import databases of N one-row tables (default 10000 50000), with the "
+                             "sqlite3 .dump baselines (issue 17: under 60 s each, peak RSS under 300 MB)")
     parser.add_argument("--keep", help="work folder to use and keep (generated databases are reused)")
     # internal: one phase in this child process
     parser.add_argument("--phase", choices=["export", "import"], help=argparse.SUPPRESS)
@@ -562,6 +586,12 @@ def main(argv=None):
                     print(f"generating {db.name} (one table) ...", flush=True)
                     generate_big(db, size, args.seed)
                 report["runs"].append(measure_database(db, work, options, db.stem, with_baselines=False))
+        for count in (args.many_tables or [10_000, 50_000]) if args.many_tables is not None else ():
+            db = work / "db" / f"tables_{count}.sqlite"
+            if not db.exists():
+                print(f"generating {db.name} ({count} one-row tables) ...", flush=True)
+                generate_many_tables(db, count)
+            report["runs"].append(measure_database(db, work, options, db.stem, with_baselines=True))
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

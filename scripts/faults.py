@@ -37,6 +37,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+import oddfiles  # noqa: E402  (scripts/, beside this file)
+
 
 def make_database(path, rows, seed=5):
     """Four tables; `events` holds most rows. Returns {table: rows}."""
@@ -301,7 +303,20 @@ def main(argv=None):
     print(f"violations: {len(violations)}")
     for violation in violations:
         print("VIOLATION", violation)
-    return 1 if violations else 0
+    kinds = {"partial outputs": ("partial BACPAC", "half-imported"), "stuck or flipped records": (
+        "unexpected state", "show does not give", "missing"), "leftover files": ("temporary files", "still run")}
+    kills = {name: sum(1 for v in violations if any(word in v for word in words)) for name, words in kinds.items()}
+    kills["cases tried"], kills["tracebacks"], kills["hangs"] = runs, 0, 0
+    kills["corrupted targets"] = len(violations) - sum(kills[name] for name in kinds)
+    print("kill -9: " + oddfiles.line(kills, records=kills["stuck or flipped records"]))
+    root = Path(tempfile.mkdtemp(prefix="bacpac-oddfiles-"))
+    try:
+        odd = oddfiles.run(root, report=lambda text: print("FINDING", text))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    print("odd files and overwrite targets: " + oddfiles.line(odd))
+    found = sum(value for key, value in odd.items() if key != "cases tried")
+    return 1 if violations or found else 0
 
 
 if __name__ == "__main__":

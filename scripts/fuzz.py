@@ -535,6 +535,47 @@ def m_rels(rng, src):
     return rebuild(replaced(src, RELS, data)), f"_rels/.rels: {detail}", "any"
 
 
+def m_case_twin(rng, src):
+    """A second entry whose name differs from one of the package's only in case (Model.xml, ...)."""
+    entry = rng.choice(src.entries)
+    twin = entry.name.swapcase() if entry.name.swapcase() != entry.name else entry.name + ".X"
+    return rebuild(list(src.entries) + [Entry(twin, entry.data, entry.method)]), f"extra entry {twin!r}", \
+        "refuse" if twin.casefold() == entry.name.casefold() else "any"
+
+
+def lying_offset(data, name):
+    """`data` with entry `name`'s central header offset moved far past the end by a Zip64 extra field."""
+    at = data.index(b"PK\x01\x02")
+    while True:
+        length, extra, comment = struct.unpack_from("<HHH", data, at + 28)
+        if data[at + 46:at + 46 + length].decode(errors="replace") == name:
+            break
+        at = data.index(b"PK\x01\x02", at + 46)
+    zip64 = struct.pack("<HHQ", 1, 8, (1 << 62) + 5)
+    record = bytearray(data[at:at + 46 + length + extra + comment])
+    struct.pack_into("<I", record, 42, 0xFFFFFFFF)
+    struct.pack_into("<H", record, 30, extra + len(zip64))
+    record[46 + length + extra:46 + length + extra] = zip64
+    patched = data[:at] + bytes(record) + data[at + len(record) - len(zip64):]
+    end = patched.rindex(b"PK\x05\x06")
+    size = struct.unpack_from("<I", patched, end + 12)[0]
+    return patched[:end + 12] + struct.pack("<I", size + len(zip64)) + patched[end + 16:]
+
+
+def m_zip64_offset(rng, src):
+    """A Zip64 header offset that lies (past the end of the file)."""
+    entry = rng.choice(src.entries)
+    data = lying_offset(rebuild(list(src.entries)), entry.name)
+    return data, f"{entry.name}: Zip64 header offset 2**62+5", "refuse" if entry.name != TYPES else "any"
+
+
+def m_model_padding(rng, src):
+    """model.xml padded with whitespace between elements (checksum recomputed): same model, more bytes."""
+    model = src.part(MODEL).data
+    padded = model.replace(b"<Model>", b"<Model>" + b" \r\n\t" * rng.choice([1 << 10, 1 << 18, 1 << 20]), 1)
+    return rebuild(with_checksum(replaced(src, MODEL, padded))), f"model.xml padded to {len(padded)} bytes", "any"
+
+
 MUTATIONS = {
     "bitflip": m_bitflip, "truncate": m_truncate, "append": m_append, "prepend": m_prepend,
     "bcp-bitflip": m_bcp_bitflip, "bcp-truncate": m_bcp_truncate, "bcp-drop-rows": m_bcp_drop_rows,
@@ -544,6 +585,7 @@ MUTATIONS = {
     "compression-method": m_compression_method, "xml-entities": m_xml_entities, "xml-bitflip": m_xml_bitflip,
     "xml-truncate": m_xml_truncate, "xml-deep": m_xml_deep, "model-value": m_model_value,
     "origin-total": m_origin_total, "rels": m_rels, "sql-text": m_sql_text, "bad-cell": m_bad_cell,
+    "case-twin": m_case_twin, "zip64-offset": m_zip64_offset, "model-padding": m_model_padding,
 }
 
 

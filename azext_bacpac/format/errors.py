@@ -30,6 +30,10 @@ class PackageTooLargeError(UnsafeEntryError):
         self.declared, self.limit = declared, limit
 
 
+class ModelTooLargeError(UnsafeEntryError):
+    """model.xml is larger than the reader's limit (max_model_bytes)."""
+
+
 class ChecksumMismatchError(PackageError):
     """Origin.xml's model.xml checksum does not match the stored model.xml bytes."""
 

@@ -15,8 +15,8 @@ import zlib
 from dataclasses import dataclass, field
 
 from .bcp import ColumnLayout, RowCodec
-from .errors import (ChecksumMismatchError, DataError, MissingPartError, PackageError, PackageTooLargeError,
-                     UnsafeEntryError)
+from .errors import (ChecksumMismatchError, DataError, MissingPartError, ModelTooLargeError, PackageError,
+                     PackageTooLargeError, UnsafeEntryError)
 from .model import Model, quote, split_name
 from .parts import (Origin, content_types_bytes, dac_metadata_bytes, model_checksum, read_dac_metadata,
                     read_relationships, relationships_bytes)
@@ -29,6 +29,7 @@ RELS = "_rels/.rels"
 DATA_NAME = re.compile(r"^Data/(?P<folder>[^/]+)/TableData-(?P<stream>\d{3})-(?P<chunk>\d{5})\.BCP$")
 MAX_DEFLATE_RATIO = 1032          # deflate cannot expand data more than ~1032:1
 MAX_XML_PART = 1 << 30
+MAX_MODEL_BYTES = 256 << 20       # default cap on model.xml (a model of 50,000 3-column tables is ~125 MB)
 MAX_TOTAL_BYTES = 1 << 40         # default cap on the uncompressed bytes all entries declare (1 TiB)
 DEFAULT_PART_BYTES = 64 << 20     # uncompressed bytes per TableData part before a new one starts
 ZIP64_FROM = 1 << 30              # parts that may pass 2 GiB get Zip64 headers from the start
@@ -70,9 +71,11 @@ def _check_entry_name(name):
 class PackageReader:
     """A BACPAC opened for reading. Use as a context manager or call close()."""
 
-    def __init__(self, source, verify_checksum=True, source_name=None, max_total_bytes=MAX_TOTAL_BYTES):
+    def __init__(self, source, verify_checksum=True, source_name=None, max_total_bytes=MAX_TOTAL_BYTES,
+                 max_model_bytes=MAX_MODEL_BYTES):
         self.source_name = source_name or (os.fspath(source) if isinstance(source, (str, os.PathLike)) else "package")
         self.max_total_bytes = max_total_bytes      # None: no cap (the per-entry deflate ratio still holds)
+        self.max_model_bytes = max_model_bytes      # None: only MAX_XML_PART
         try:
             self._zip = zipfile.ZipFile(source, "r")
         except FileNotFoundError:
@@ -103,12 +106,16 @@ class PackageReader:
     # -- structure -----------------------------------------------------------------------------
     def _index(self):
         self._entries = {}
-        folded = set()                  # OPC part names compare case-insensitively (ECMA-376 part 2)
+        folded = set()
         for info in self._zip.infolist():
             _check_entry_name(info.orig_filename)   # zipfile cuts names at NUL; the original keeps it
-            if info.filename in self._entries or info.filename.casefold() in folded:
-                raise UnsafeEntryError(f"{self.source_name}: entry {_shown(info.filename)} appears twice (part "
-                                       f"names ignore case)")
+            if info.filename in self._entries:
+                raise UnsafeEntryError(f"{self.source_name}: entry {_shown(info.filename)} appears twice")
+            if info.filename.casefold() in folded:
+                # Packages are read case-insensitively elsewhere (Windows, DacFx): Model.xml beside model.xml
+                # would be a second model that another reader may take instead of ours.
+                raise UnsafeEntryError(f"{self.source_name}: entry {_shown(info.filename)} appears twice "
+                                       f"(names that differ only in case)")
             folded.add(info.filename.casefold())
             if info.flag_bits & 0x61:       # encrypted, patched data, strong encryption
                 raise PackageError(f"{self.source_name}: entry {_shown(info.filename)} is encrypted or patched "
@@ -137,14 +144,25 @@ class PackageReader:
             if required:
                 raise MissingPartError(f"{self.source_name}: '{name}' is missing from the package")
             return None
-        if info.file_size > MAX_XML_PART:
-            raise UnsafeEntryError(f"{self.source_name}: '{name}' declares {info.file_size} bytes, "
-                                   f"more than an XML part may hold")
+        limit = MAX_XML_PART
+        if name == MODEL and self.max_model_bytes is not None:
+            limit = min(limit, self.max_model_bytes)
+        if info.file_size > limit:
+            raise self._too_large(name, f"declares {info.file_size} bytes", limit)
         try:
             with self._zip.open(info) as part:
-                return part.read(MAX_XML_PART + 1)
+                data = part.read(limit + 1)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as error:
             raise PackageError(f"{self.source_name}: '{name}' cannot be read: {error}") from None
+        if len(data) > limit:                  # a header that lied about the size
+            raise self._too_large(name, "holds more bytes than it declares and", limit)
+        return data
+
+    def _too_large(self, name, what, limit):
+        if name == MODEL and limit == self.max_model_bytes:
+            return ModelTooLargeError(f"{self.source_name}: '{name}' {what} more than the limit of {limit} bytes "
+                                      f"for a model")
+        return UnsafeEntryError(f"{self.source_name}: '{name}' {what} more than an XML part may hold")
 
     def _bind_tables(self):
         rels = self._read_part(RELS)
@@ -216,8 +234,9 @@ class PackageReader:
                     finally:
                         if source is not stream:
                             source.close()
-            except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
-                raise DataError(f"table {table_data.full_name}: {self.source_name}, {entry} cannot be read: "
+            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as error:
+                # OSError/ValueError: a header offset that lies (a seek before the file's start)
+                raise DataError(f"{self.source_name}: table {table_data.full_name}: {entry} cannot be read: "
                                 f"{error}") from None
             done += info.file_size
 
@@ -238,8 +257,8 @@ class PackageReader:
                     if not chunk:
                         return
                     yield chunk
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
-            raise DataError(f"table {table_data.full_name}: {self.source_name}, {entry} cannot be read: "
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as error:
+            raise DataError(f"{self.source_name}: table {table_data.full_name}: {entry} cannot be read: "
                             f"{error}") from None
 
     def count_rows(self, table_data):

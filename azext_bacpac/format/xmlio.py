@@ -29,12 +29,25 @@ def parse_xml(data, part_name):
     parser.ordered_attributes = True
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
 
+    in_value = [False]                  # inside a <Value> (scripts: every character counts)
+
     def start(tag, attrs):
+        in_value.append(tag.endswith("}Value") or tag == "Value")
         builder.start(_qualified(tag), {_qualified(attrs[i]): attrs[i + 1] for i in range(0, len(attrs), 2)})
 
+    def end(tag):
+        in_value.pop()
+        builder.end(_qualified(tag))
+
+    def characters(text):
+        # Indentation between elements is never written back as it was: holding it would let a
+        # model padded with whitespace take memory out of all proportion to what it describes.
+        if in_value[-1] or not text.isspace():
+            builder.data(text)
+
     parser.StartElementHandler = start
-    parser.EndElementHandler = lambda tag: builder.end(_qualified(tag))
-    parser.CharacterDataHandler = builder.data
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = characters
     parser.StartDoctypeDeclHandler = _refuse_doctype
     parser.EntityDeclHandler = _refuse_doctype
     try:

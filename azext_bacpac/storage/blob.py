@@ -375,6 +375,8 @@ def _blob_client(auth, retries=None):
     if auth.kind == "ManagedIdentity" and location.scheme != "https":
         raise InvalidInputError("--storage-key-type ManagedIdentity needs an https:// --storage-uri "
                                 "(tokens are never sent over plain http)")
+    from .httplogs import protect
+    protect(auth.context.secrets)
     try:
         return BlobClient(location.endpoint, location.container, location.blob, credential=auth.credential,
                           retry_policy=_retry_policy(retries), connection_timeout=20, read_timeout=120)

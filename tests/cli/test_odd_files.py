@@ -1,85 +1,123 @@
-"""Odd files as --storage-uri, and outputs an export must not write over (issue: hostile packages, odd
-files). Real az processes: a FIFO would hang them and a character device would never end, so only a
-separate process with a timeout proves that neither happens."""
+"""Issue 17, items 2 and 5: --storage-uri that is not a regular file, and --overwrite that would destroy
+what is not a BACPAC. Real `az` processes: a FIFO must not hang them, a device must not be read."""
+
+import hashlib
 import os
-import sqlite3
+import resource
 import stat
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from .test_real_az import az_cli  # noqa: F401 - the fixture
+from .conftest import AZ_ENV
+
+import make_sample_db
 
 
-@pytest.fixture
-def sqlite_db(tmp_path):
-    folder = tmp_path / "data"
-    folder.mkdir()
-    with sqlite3.connect(folder / "shop.sqlite") as conn:
-        conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
-        conn.executemany("INSERT INTO t VALUES (?, ?)", [(i, str(i)) for i in range(5)])
+@pytest.fixture(scope='module')
+def az_real(tmp_path_factory):
+    executable = Path(sys.executable).with_name('az')
+    if not executable.exists():
+        pytest.skip('the full azure-cli (az) is not installed beside this Python')
+    env = dict(os.environ, **AZ_ENV)
+    env['AZURE_CONFIG_DIR'] = str(tmp_path_factory.mktemp('odd-files-config'))
+    for name in ('AZEXT_BACPAC_ADMIN_PASSWORD', 'AZEXT_BACPAC_STORAGE_KEY', 'AZURE_CORE_OUTPUT'):
+        env.pop(name, None)
+
+    def limit():                     # a regression reads /dev/zero until memory runs out: cap it
+        resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+
+    def run(*args):
+        return subprocess.run([str(executable)] + [str(a) for a in args], env=env, stdin=subprocess.DEVNULL,
+                              capture_output=True, text=True, timeout=90, preexec_fn=limit)
+    return run
+
+
+def _refused(process, *words):
+    assert process.returncode == 1, (process.returncode, process.stderr)
+    assert 'Traceback' not in process.stderr
+    errors = [line for line in process.stderr.splitlines() if line.startswith('ERROR:')]
+    assert len(errors) == 1, process.stderr
+    for word in words:
+        assert word in errors[0], process.stderr
+    return errors[0]
+
+
+def _digest(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope='module')
+def shop(tmp_path_factory):
+    folder = tmp_path_factory.mktemp('odd') / 'data'
+    make_sample_db.build(str(folder / 'shop.sqlite'), scale=0.02, seed=5)
     return folder
 
 
-def _odd(tmp_path, kind):
-    path = tmp_path / f"odd-{kind}.bacpac"
-    if kind == "fifo":
-        os.mkfifo(path)
-    elif kind == "chardev":
-        os.symlink("/dev/zero", path)            # a character device that never ends
-    elif kind == "folder":
-        path.mkdir()
-    elif kind == "dangling":
-        os.symlink(tmp_path / "nowhere.bacpac", path)
-    return path
+def test_inspect_and_import_refuse_what_is_not_a_file(az_real, shop, tmp_path):
+    fifo = tmp_path / 'pipe.bacpac'
+    os.mkfifo(fifo)
+    dangling = tmp_path / 'gone.bacpac'
+    dangling.symlink_to(tmp_path / 'nothing-here.bacpac')
+    cases = [(fifo, 'FIFO'), ('/dev/zero', 'character device'), (dangling, 'symbolic link'), (tmp_path, 'folder')]
+    for path, word in cases:
+        _refused(az_real('sql', 'db', 'bacpac', 'inspect', '--storage-uri', path), word)
+    _refused(az_real('sql', 'db', 'bacpac', 'import', '-s', 'sqlite:///' + str(shop), '-n', 'copy',
+                     '--storage-uri', fifo), 'FIFO')
+    _refused(az_real('sql', 'db', 'bacpac', 'import', '-s', 'sqlite:///' + str(shop), '-n', 'copy2',
+                     '--storage-uri', '/dev/zero'), 'character device')
+    assert not (shop / 'copy.sqlite').exists() and not (shop / 'copy2.sqlite').exists()
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
 
 
-MESSAGES = {"fifo": "a FIFO (named pipe), not a file", "chardev": "a character device, not a file",
-            "folder": "is a folder", "dangling": "is a symbolic link to"}
+def test_export_refuses_outputs_that_are_not_files(az_real, shop, tmp_path):
+    server = 'sqlite:///' + str(shop)
+    fifo = tmp_path / 'out.bacpac'
+    os.mkfifo(fifo)
+    _refused(az_real('sql', 'db', 'bacpac', 'export', '-s', server, '-n', 'shop', '--storage-uri', fifo,
+                     '--overwrite'), 'FIFO')
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    device = tmp_path / 'null'
+    try:
+        os.mknod(device, stat.S_IFCHR | 0o600, os.makedev(1, 3))
+    except OSError:
+        device = None
+    if device is not None:
+        _refused(az_real('sql', 'db', 'bacpac', 'export', '-s', server, '-n', 'shop', '--storage-uri', device,
+                         '--overwrite'), 'character device')
+        assert stat.S_ISCHR(os.lstat(device).st_mode)
+    dangling = tmp_path / 'link.bacpac'
+    dangling.symlink_to(tmp_path / 'missing' / 'x.bacpac')
+    _refused(az_real('sql', 'db', 'bacpac', 'export', '-s', server, '-n', 'shop', '--storage-uri', dangling),
+             'symbolic link')
+    assert os.path.islink(dangling)
 
 
-@pytest.mark.parametrize("kind", ["fifo", "chardev", "folder", "dangling"])
-def test_inspect_and_import_refuse_what_is_not_a_file_at_once(az_cli, tmp_path, sqlite_db, kind):  # noqa: F811
-    path = _odd(tmp_path, kind)
-    inspected = az_cli("sql", "db", "bacpac", "inspect", "--storage-uri", path, check=False)
-    assert inspected.returncode in (1, 2, 3) and MESSAGES[kind] in inspected.stderr, inspected.stderr
-    assert "Traceback" not in inspected.stderr
-    imported = az_cli("sql", "db", "bacpac", "import", "-s", f"sqlite:///{sqlite_db}", "-n", "copy",
-                      "--storage-uri", path, check=False)
-    assert imported.returncode in (1, 2, 3) and MESSAGES[kind] in imported.stderr, imported.stderr
-    assert not (sqlite_db / "copy.sqlite").exists()
+def test_overwrite_never_replaces_the_source_database(az_real, shop, tmp_path):
+    server, source = 'sqlite:///' + str(shop), shop / 'shop.sqlite'
+    before = _digest(source)
+    link = tmp_path / 'alias.bacpac'
+    link.symlink_to(source)
+    hard = shop / 'hard.bacpac'
+    os.link(source, hard)
+    spellings = [source, shop / '..' / shop.name / 'shop.sqlite', link, hard]
+    for spelling in spellings:
+        _refused(az_real('sql', 'db', 'bacpac', 'export', '-s', server, '-n', 'shop', '--storage-uri', spelling,
+                         '--overwrite'), 'being exported')
+    assert _digest(source) == before and os.path.islink(link)
 
 
-@pytest.mark.parametrize("kind", ["fifo", "chardev", "folder", "dangling"])
-def test_export_never_writes_over_what_is_not_a_file(az_cli, tmp_path, sqlite_db, kind):  # noqa: F811
-    path = _odd(tmp_path, kind)
-    exported = az_cli("sql", "db", "bacpac", "export", "-s", f"sqlite:///{sqlite_db}", "-n", "shop",
-                      "--storage-uri", path, "--overwrite", check=False)
-    assert exported.returncode in (1, 2) and MESSAGES[kind] in exported.stderr, exported.stderr
-    if kind == "fifo":
-        assert stat.S_ISFIFO(os.lstat(path).st_mode)
-    elif kind in ("chardev", "dangling"):
-        assert os.path.islink(path)
-
-
-def test_export_over_its_own_source_is_refused_however_it_is_spelled(az_cli, tmp_path, sqlite_db):  # noqa: F811
-    source = sqlite_db / "shop.sqlite"
-    before = source.read_bytes()
-    link = tmp_path / "alias.bacpac"
-    os.symlink(source, link)
-    for output in (source, link, sqlite_db / ".." / "data" / "shop.sqlite"):
-        exported = az_cli("sql", "db", "bacpac", "export", "-s", f"sqlite:///{sqlite_db}", "-n", "shop",
-                          "--storage-uri", output, "--overwrite", check=False)
-        assert exported.returncode in (1, 2) and "is the database 'shop' being exported" in exported.stderr, \
-            exported.stderr
-    assert source.read_bytes() == before
-    with sqlite3.connect(source) as conn:
-        assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 5
-
-
-def test_a_file_that_is_not_a_bacpac_is_named_and_not_offered_overwrite(az_cli, tmp_path, sqlite_db):  # noqa: F811
-    notes = tmp_path / "notes.bacpac"
-    notes.write_text("my notes")
-    exported = az_cli("sql", "db", "bacpac", "export", "-s", f"sqlite:///{sqlite_db}", "-n", "shop",
-                      "--storage-uri", notes, check=False)
-    assert exported.returncode == 1 and "is a file that is not a BACPAC" in exported.stderr, exported.stderr
-    assert "--overwrite" not in exported.stderr and notes.read_text() == "my notes"
+def test_the_overwrite_hint_only_for_a_bacpac(az_real, shop, tmp_path):
+    server = 'sqlite:///' + str(shop)
+    other = tmp_path / 'notes.txt'
+    other.write_text('not a package')
+    process = az_real('sql', 'db', 'bacpac', 'export', '-s', server, '-n', 'shop', '--storage-uri', other)
+    _refused(process, 'is a file that is not a BACPAC')
+    assert '--overwrite' not in process.stderr and other.read_text() == 'not a package'
+    package = tmp_path / 'shop.bacpac'
+    assert az_real('sql', 'db', 'bacpac', 'export', '-s', server, '-n', 'shop', '--storage-uri', package).returncode == 0
+    process = az_real('sql', 'db', 'bacpac', 'export', '-s', server, '-n', 'shop', '--storage-uri', package)
+    _refused(process, 'already exists')
+    assert 'To replace the existing BACPAC, add --overwrite.' in process.stderr

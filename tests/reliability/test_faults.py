@@ -192,3 +192,11 @@ def test_an_empty_target_locked_by_another_connection_is_refused(az, tmp_path, w
 def faults_vector():
     from tests.vectors import vector_bytes
     return vector_bytes("amado/AmadoDB.bacpac")
+
+
+def test_odd_files_and_overwrite_targets_leave_everything_as_it_was(tmp_path):
+    """scripts/faults.py's odd-file cases (issue 17, items 2 and 5): all refused, nothing changed or left."""
+    import oddfiles
+    counts = oddfiles.run(tmp_path)
+    assert counts["cases tried"] >= 15
+    assert {key: value for key, value in counts.items() if key != "cases tried" and value} == {}
