@@ -19,7 +19,8 @@ SHAPES = ['az', 'cmdlet']
 
 def open_store(cmd):
     from azext_bacpac.operations.store import OperationStore, default_store_path
-    return OperationStore(default_store_path(cmd.cli_ctx.config.config_dir))
+    del cmd     # not under AZURE_CONFIG_DIR: an operation outlives a CI step's config folder
+    return OperationStore(default_store_path())
 
 
 def operation_id_of(operation_status_link=None, operation_id=None):

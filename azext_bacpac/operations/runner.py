@@ -108,6 +108,6 @@ def list_operations(store, server=None, database=None, active_only=False):
     return [r for r in records if r.is_active] if active_only else records
 
 
-def open_store(config_dir=None):
+def open_store():
     from .store import default_store_path
-    return OperationStore(default_store_path(config_dir))
+    return OperationStore(default_store_path())

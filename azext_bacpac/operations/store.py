@@ -1,4 +1,8 @@
-"""Durable operation records: a small SQLite database under AZURE_CONFIG_DIR.
+"""Durable operation records: a small SQLite database in the user's state folder.
+
+The store lives outside AZURE_CONFIG_DIR on purpose: CI tasks (AzureCLI@2, GitHub's azure/cli) give
+every step a fresh config folder and delete it afterwards, and an operation must outlive the step
+that started it. AZEXT_BACPAC_OPERATIONS_DIR moves it.
 
 Safe for concurrent readers and writers (WAL, a busy timeout, one short transaction per call) and
 readable by the user only. A record never holds a secret: the storage URI is stored without its
@@ -12,15 +16,28 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 
-STORE_FOLDER = "bacpac"
+STORE_ENV = "AZEXT_BACPAC_OPERATIONS_DIR"
+STORE_FOLDER = "azext_bacpac"
 STORE_FILE = "operations.db"
 ACTIVE_STATES = ("Pending", "InProgress", "CancelInProgress")
 FINAL_STATES = ("Succeeded", "Failed", "Cancelled")
 
 
-def default_store_path(config_dir=None):
-    config_dir = config_dir or os.environ.get("AZURE_CONFIG_DIR") or os.path.expanduser("~/.azure")
-    return os.path.join(config_dir, STORE_FOLDER, STORE_FILE)
+def default_store_folder():
+    """$AZEXT_BACPAC_OPERATIONS_DIR, else the user's state folder: ~/.local/state/azext_bacpac
+    ($XDG_STATE_HOME/azext_bacpac) on Linux and macOS, %LOCALAPPDATA%\\azext_bacpac on Windows."""
+    configured = os.environ.get(STORE_ENV)
+    if configured:
+        return os.path.abspath(os.path.expanduser(configured))
+    if os.name == "nt":
+        base = os.environ.get("LOCALAPPDATA") or os.path.expanduser(os.path.join("~", "AppData", "Local"))
+    else:
+        base = os.environ.get("XDG_STATE_HOME") or os.path.expanduser(os.path.join("~", ".local", "state"))
+    return os.path.join(base, STORE_FOLDER)
+
+
+def default_store_path():
+    return os.path.join(default_store_folder(), STORE_FILE)
 
 
 def now():

@@ -9,6 +9,7 @@ import inspect
 import json
 import logging
 import os
+import sqlite3
 import sys
 import threading
 import time
@@ -41,11 +42,24 @@ class _Reporter:
             return
         self._last = moment
         with self._lock:
-            self.store.update(self.operation_id, only_if_active=True, heartbeat=moment,
-                              percent=_percent(event), current_table=event.get("table"),
-                              tables_done=event.get("tablesDone", 0), tables_total=event.get("tablesTotal"),
-                              rows_done=event.get("rows", 0), bytes_done=event.get("bytes", 0),
-                              bytes_total=event.get("bytesTotal"))
+            self._update(heartbeat=moment, percent=_percent(event), current_table=event.get("table"),
+                         tables_done=event.get("tablesDone", 0), tables_total=event.get("tablesTotal"),
+                         rows_done=event.get("rows", 0), bytes_done=event.get("bytes", 0),
+                         bytes_total=event.get("bytesTotal"))
+
+    def _update(self, **changes):
+        """A progress write that never stops the work: a store gone or locked only costs this update."""
+        try:
+            self.store.update(self.operation_id, only_if_active=True, **changes)
+        except (sqlite3.Error, OSError) as error:
+            logger.warning("could not update the operation record: %s", error)
+
+    def _record(self):
+        try:
+            return self.store.get(self.operation_id)
+        except (sqlite3.Error, OSError) as error:
+            logger.warning("could not read the operation record: %s", error)
+            return None
 
     def is_cancelled(self):
         """Asked by the pipeline between batches: a cancel request is seen within ~0.2 s."""
@@ -53,7 +67,7 @@ class _Reporter:
             moment = time.time()
             if moment - self._last_cancel_check >= CANCEL_CHECK_SECONDS:
                 self._last_cancel_check = moment
-                record = self.store.get(self.operation_id)
+                record = self._record()
                 if record is not None and record.cancel_requested:
                     self.cancelled.set()
         return self.cancelled.is_set()
@@ -62,8 +76,8 @@ class _Reporter:
         """Heartbeat thread: proves the worker is alive and picks up cancel requests."""
         while not stop.wait(HEARTBEAT_SECONDS / 2):
             with self._lock:
-                self.store.update(self.operation_id, only_if_active=True, heartbeat=time.time())
-            record = self.store.get(self.operation_id)
+                self._update(heartbeat=time.time())
+            record = self._record()
             if record is not None and record.cancel_requested:
                 self.cancelled.set()
 

@@ -127,7 +127,7 @@ def test_killed_worker_is_reported_failed(az, big_folder, tmp_path):
     target = tmp_path / 'killed.bacpac'
     record, _ = start_export(az, big_folder, target)
     from azext_bacpac.operations.store import OperationStore, default_store_path
-    store = OperationStore(default_store_path(CONFIG_DIR))
+    store = OperationStore(default_store_path())
     pid = wait_until(lambda: (lambda r: r.worker_pid if r.state == 'InProgress' else None)(store.get(record['name'])))
     os.kill(pid, signal.SIGKILL)
     final = wait_until(lambda: (lambda r: r if r['state'] != 'InProgress' else None)(show(az, record['name'])), 30)
@@ -184,7 +184,7 @@ def test_secrets_never_reach_the_worker_command_line_store_or_logs(az, big_folde
     record, _ = start_export(az, big_folder, tmp_path / 's.bacpac', '-u', 'dba', '--storage-key-type',
                              'StorageAccessKey', '--storage-key', KEY)
     from azext_bacpac.operations.store import OperationStore, default_store_path
-    store = OperationStore(default_store_path(CONFIG_DIR))
+    store = OperationStore(default_store_path())
     pid = wait_until(lambda: store.get(record['name']).worker_pid)
     with open('/proc/{}/cmdline'.format(pid), 'rb') as handle:
         command_line = handle.read()

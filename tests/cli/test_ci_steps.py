@@ -1,0 +1,72 @@
+"""Operations in pipelines, through real `az` processes: each CI step (AzureCLI@2, GitHub's azure/cli)
+gets a fresh AZURE_CONFIG_DIR that is deleted afterwards; the operation must outlive it."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import AZ_ENV
+
+import make_sample_db
+
+
+def _az(env, *args, timeout=300):
+    executable = Path(sys.executable).with_name('az')
+    if not executable.exists():
+        pytest.skip('the full azure-cli (az) is not installed beside this Python')
+    return subprocess.run([str(executable)] + [str(a) for a in args], env=env, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def step_env(tmp_path):
+    """step_env(name) -> the environment of one CI step: its own AZURE_CONFIG_DIR, the store's default."""
+    base = dict(os.environ, **AZ_ENV)
+    for name in ('AZEXT_BACPAC_ADMIN_PASSWORD', 'AZEXT_BACPAC_STORAGE_KEY', 'AZURE_CORE_OUTPUT',
+                 'AZEXT_BACPAC_OPERATIONS_DIR', 'XDG_STATE_HOME'):
+        base.pop(name, None)
+    base['HOME'] = str(tmp_path / 'agent-home')          # the agent's home outlives its steps
+
+    def make(name):
+        config = tmp_path / name
+        config.mkdir()
+        return dict(base, AZURE_CONFIG_DIR=str(config))
+    return make
+
+
+def test_two_step_pipeline_survives_a_deleted_config_dir(step_env, pipelines, tmp_path):
+    folder = tmp_path / 'data'
+    make_sample_db.build(str(folder / 'shop.sqlite'), scale=0.2, seed=5)
+    bacpac = tmp_path / 'shop.bacpac'
+    first = step_env('task-1')
+    started = _az(first, 'sql', 'db', 'bacpac', 'export', '-s', 'sqlite:///' + str(folder), '-n', 'shop',
+                  '--storage-uri', bacpac, '--no-wait', '--query', 'operationStatusLink', '-o', 'tsv')
+    assert started.returncode == 0, started.stderr
+    shutil.rmtree(first['AZURE_CONFIG_DIR'])             # the task ends: its config folder goes
+    second = step_env('task-2')
+    waited = _az(second, 'sql', 'db', 'bacpac', 'wait', '--operation-status-link', started.stdout.strip(),
+                 '--interval', '0.2')
+    assert waited.returncode == 0, waited.stderr
+    assert bacpac.is_file() and pipelines.inspect_package(str(bacpac))['checksum']['verified']
+    store = tmp_path / 'agent-home' / '.local' / 'state' / 'azext_bacpac' / 'operations.db'
+    assert store.is_file() and (store.stat().st_mode & 0o077) == 0
+
+
+def test_the_store_moves_with_its_variable(step_env, pipelines, tmp_path):
+    folder = tmp_path / 'data'
+    make_sample_db.build(str(folder / 'shop.sqlite'), scale=0.05, seed=6)
+    env = dict(step_env('task'), AZEXT_BACPAC_OPERATIONS_DIR=str(tmp_path / 'ops'))
+    done = _az(env, 'sql', 'db', 'bacpac', 'export', '-s', 'sqlite:///' + str(folder), '-n', 'shop',
+               '--storage-uri', tmp_path / 'shop.bacpac', '--query', 'name', '-o', 'tsv')
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / 'ops' / 'operations.db').is_file()
+    assert not (tmp_path / 'agent-home' / '.local').exists()
+    shown = _az(env, 'sql', 'db', 'bacpac', 'show', '--operation-id', done.stdout.strip(), '--query', 'state')
+    assert json.loads(shown.stdout) == 'Succeeded'
