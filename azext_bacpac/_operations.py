@@ -15,6 +15,14 @@ from azext_bacpac._progress import ProgressLine
 logger = get_logger(__name__)
 
 SHAPES = ['az', 'cmdlet']
+WAIT_TIMEOUT_EXIT_CODE = 124     # as timeout(1): "timed out, still running", apart from 1 (Failed, Cancelled)
+
+
+def exit_with(error, exit_code):
+    """Print an azclierror as az does, and end with an exit code az's error classes cannot give."""
+    error.print_error()
+    error.send_telemetry()
+    raise SystemExit(exit_code)
 
 
 def open_store(cmd):
@@ -31,8 +39,8 @@ def operation_id_of(operation_status_link=None, operation_id=None):
     if operation_status_link and operation_id:
         raise MutuallyExclusiveArgumentError('Give --operation-status-link or --operation-id, not both.')
     if not operation_status_link and not operation_id:
-        raise RequiredArgumentMissingError('Give --operation-status-link or --operation-id.',
-                                           'List operations with `az sql db bacpac list`.')
+        exit_with(RequiredArgumentMissingError('Give --operation-status-link or --operation-id.',
+                                               'List operations with `az sql db bacpac list`.'), 2)
     with translated_errors():
         if operation_status_link:
             return operation_id_from_link(operation_status_link)

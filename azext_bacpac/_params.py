@@ -9,6 +9,7 @@ different meaning so that loading everything together (docs, help index) cannot 
 from azure.cli.core.commands.parameters import (
     get_enum_type, get_three_state_flag, resource_group_name_type)
 
+from azext_bacpac._operations import WAIT_TIMEOUT_EXIT_CODE
 from azext_bacpac._validators import (
     ADMIN_PASSWORD_ENV, AUTH_TYPES, DATABASE_EDITIONS, STORAGE_KEY_ENV, STORAGE_KEY_TYPES, parse_size)
 
@@ -100,9 +101,10 @@ def load_arguments(self, _):
 
     with self.argument_context('sql db bacpac wait') as c:
         c.argument('timeout', options_list=['--timeout'], type=int, default=3600,
-                   help='Give up after this many seconds (exit code 1). Default: 3600.')
+                   help='Give up after this many seconds: exit code {} (the operation goes on), which a script '
+                        'tells from 1 (Failed or Cancelled).'.format(WAIT_TIMEOUT_EXIT_CODE))
         c.argument('interval', options_list=['--interval'], type=float, default=2.0,
-                   help='Seconds between polls of the operation record. Default: 2.')
+                   help='Seconds between polls of the operation record.')
 
     with self.argument_context('sql db bacpac list') as c:
         c.argument('server_name', options_list=['--server', '-s'],
@@ -123,6 +125,9 @@ def load_arguments(self, _):
         c.argument('database_name', options_list=['--database', '-d'],
                    help='Accepted for parity with Stop-AzSqlDatabaseActivity; when given it must match '
                         'the operation\'s database.')
+        c.argument('yes', options_list=['--yes', '-y'], action='store_true',
+                   help='Accepted for scripts written for earlier versions: cancel never prompts, as '
+                        '`az sql db op cancel` and Stop-AzSqlDatabaseActivity do not.')
         c.argument('elastic_pool_name', options_list=['--elastic-pool'],
                    help='Accepted for parity with Stop-AzSqlDatabaseActivity, which refuses it: cancelling '
                         'elastic-pool activity is not supported.')

@@ -33,6 +33,8 @@ def submit(store, request_type, server, database, storage_uri, parameters=None, 
                              storage_uri=clean_uri, resource_group=resource_group,
                              parameters={"request": dict(parameters or {}), **_public(parameters)})
     busy = store.create(record)
+    while busy is not None and not check_liveness(store, busy).is_active:
+        busy = store.create(record)         # the one in the way had died: it is Failed now, go ahead
     if busy is not None:
         raise ConflictError(
             f"an {busy.request_type.lower()} (operation {busy.id}) is already in progress on database "

@@ -68,6 +68,7 @@ class OperationRecord:
     error_message: str = None
     error_type: str = None              # the error's class name (e.g. NotFoundError), for exit codes
     worker_pid: int = None
+    worker_start: str = None            # the worker's start time (/proc), so a reused pid is not taken for it
     heartbeat: float = None
     cancel_requested: int = 0
     parameters: dict = field(default_factory=dict)    # non-secret request parameters

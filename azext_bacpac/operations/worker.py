@@ -16,7 +16,7 @@ import time
 import traceback
 
 from ..errors import BacpacError, CancelledError
-from .status import HEARTBEAT_SECONDS
+from .status import HEARTBEAT_SECONDS, process_start_time
 from .store import OperationStore
 
 PROGRESS_EVERY_SECONDS = 0.25
@@ -34,9 +34,11 @@ class _Reporter:
         self._last = 0.0
         self._last_cancel_check = 0.0
         self._lock = threading.Lock()
+        self._finishing = False
 
     def progress(self, event):
         moment = time.time()
+        self._finishing = self._finishing or event.get("phase") == "finish"
         final_table = event.get("tablesDone") == event.get("tablesTotal")
         if moment - self._last < PROGRESS_EVERY_SECONDS and not final_table:
             return
@@ -62,13 +64,15 @@ class _Reporter:
             return None
 
     def is_cancelled(self):
-        """Asked by the pipeline between batches: a cancel request is seen within ~0.2 s."""
+        """Asked by the pipeline between batches: a cancel request is seen within ~0.2 s. Once the
+        pipeline is finishing, every call reads the record: the last one comes just before the output
+        is published, and a record that is already final (or gone) discards the output."""
         if not self.cancelled.is_set():
             moment = time.time()
-            if moment - self._last_cancel_check >= CANCEL_CHECK_SECONDS:
+            if self._finishing or moment - self._last_cancel_check >= CANCEL_CHECK_SECONDS:
                 self._last_cancel_check = moment
                 record = self._record()
-                if record is not None and record.cancel_requested:
+                if record is not None and (record.cancel_requested or not record.is_active):
                     self.cancelled.set()
         return self.cancelled.is_set()
 
@@ -78,7 +82,7 @@ class _Reporter:
             with self._lock:
                 self._update(heartbeat=time.time())
             record = self._record()
-            if record is not None and record.cancel_requested:
+            if record is not None and (record.cancel_requested or not record.is_active):
                 self.cancelled.set()
 
 
@@ -111,7 +115,7 @@ def run(store, operation_id, secrets):
     reporter = _Reporter(store, operation_id)
     started = time.time()
     if not store.update(operation_id, only_if_active=True, state="InProgress", start_time=started,
-                        heartbeat=started, worker_pid=os.getpid()):
+                        heartbeat=started, worker_pid=os.getpid(), worker_start=process_start_time(os.getpid())):
         return 0      # cancelled before it started
     stop = threading.Event()
     beat = threading.Thread(target=reporter.beat, args=(stop,), daemon=True)
@@ -145,7 +149,11 @@ def run(store, operation_id, secrets):
     finally:
         stop.set()
     outcome = redact(outcome, secret_strings(secrets))
-    store.update(operation_id, finish_time=time.time(), heartbeat=time.time(), **outcome)
+    # A final state stays final: never turn a record that someone already declared ended.
+    if not store.update(operation_id, only_if_active=True, finish_time=time.time(), heartbeat=time.time(),
+                        **outcome):
+        logger.warning("the record was already final; this run's outcome (%s) was not recorded", outcome["state"])
+        return 1
     return 0 if outcome["state"] == "Succeeded" else 1
 
 

@@ -90,6 +90,7 @@ def export_database(server, database, storage_uri, *, tables=None, exclude_table
                 warnings.extend(_verify_written(source, counts, tables_out.per_table()))
                 reporter.finishing()
                 assembler.close()
+                reporter.check_cancel()           # the last word before the BACPAC is published
             except BaseException:
                 if pool is not None:
                     pool.terminate()
