@@ -28,7 +28,13 @@ def exit_with(error, exit_code):
 def open_store(cmd):
     from azext_bacpac.operations.store import OperationStore, default_store_path
     del cmd     # not under AZURE_CONFIG_DIR: an operation outlives a CI step's config folder
-    return OperationStore(default_store_path())
+    from azext_bacpac._errors import translated_errors
+    with translated_errors():
+        store = OperationStore(default_store_path())
+    if store.set_aside:
+        logger.warning('The operation store %s was damaged: it was kept as %s, and a new one was started.',
+                       store.path, store.set_aside)
+    return store
 
 
 def operation_id_of(operation_status_link=None, operation_id=None):
@@ -95,6 +101,7 @@ def follow(cmd, store, operation_id, verb, timeout=None, interval=0.25):
     """Wait for the end of an operation with a progress bar on stderr. Ctrl-C stops waiting only."""
     from azure.cli.core.azclierror import ManualInterrupt
     from azext_bacpac.operations import runner
+    from azext_bacpac.operations.store_health import StoreError
     progress = ProgressLine(cmd.cli_ctx, {'Export': 'Exporting', 'Import': 'Importing'}.get(verb, verb))
     started = time.monotonic()
 
@@ -103,6 +110,8 @@ def follow(cmd, store, operation_id, verb, timeout=None, interval=0.25):
 
     try:
         return runner.wait(store, operation_id, timeout=timeout, interval=interval, on_update=draw)
+    except StoreError as error:      # (a TimeoutError goes to the caller as it is)
+        raise to_azclierror(error) from None
     except KeyboardInterrupt:
         raise ManualInterrupt(
             'Stopped waiting; operation {} goes on in the background.'.format(operation_id),
@@ -142,7 +151,8 @@ def _domain_error(record):
         return errors.CancelledError(message)
     name, _, cause = (record.error_type or '').partition('/')
     cls = getattr(errors, name, None) or getattr(format_errors, name, None)
-    if cls is None and isinstance(getattr(builtins, name, None), type) and issubclass(getattr(builtins, name), OSError):
+    if cls is None and isinstance(getattr(builtins, name, None), type) and \
+            issubclass(getattr(builtins, name), (OSError, MemoryError)):
         cls = getattr(builtins, name)
     if not (isinstance(cls, type) and issubclass(cls, Exception)):
         return RuntimeError(message)

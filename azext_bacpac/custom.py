@@ -68,7 +68,8 @@ def bacpac_list(cmd, server_name=None, database_name=None, resource_group_name=N
                 output_shape='az'):
     del resource_group_name
     from azext_bacpac.operations import runner
-    records = runner.list_operations(ops.open_store(cmd), server_name, database_name, active_only)
+    with translated_errors():
+        records = runner.list_operations(ops.open_store(cmd), server_name, database_name, active_only)
     return [ops.shape(record, output_shape, 'activity') for record in records]
 
 

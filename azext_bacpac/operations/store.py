@@ -16,6 +16,8 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 
+from .store_health import StoreError, explain, is_damaged, set_aside
+
 STORE_ENV = "AZEXT_BACPAC_OPERATIONS_DIR"
 STORE_FOLDER = "azext_bacpac"
 STORE_FILE = "operations.db"
@@ -92,10 +94,22 @@ CREATE INDEX IF NOT EXISTS operations_target ON operations(server, database, sta
 class OperationStore:
     """Reads and writes operation records in one SQLite file."""
 
+    busy_seconds = 30.0
+
     def __init__(self, path=None):
         self.path = path or default_store_path()
+        self.set_aside = None          # where a damaged store was moved, when this opening found one
         folder = os.path.dirname(self.path)
         os.makedirs(folder, mode=0o700, exist_ok=True)
+        try:
+            self._prepare()
+        except StoreError as error:
+            if not is_damaged(error.__cause__):
+                raise
+            self.set_aside = set_aside(self.path)     # the user's history: kept, never deleted
+            self._prepare()
+
+    def _prepare(self):
         with self._connect() as connection:
             connection.executescript(_SCHEMA)
             present = {row[1] for row in connection.execute("PRAGMA table_info(operations)")}
@@ -105,17 +119,22 @@ class OperationStore:
 
     @contextmanager
     def _connect(self):
+        """A connection; any SQLite error met while it is used becomes a one-line StoreError."""
+        connection = None
         old_mask = os.umask(0o077)     # the store, its WAL and shared-memory files: user only
         try:
-            connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        finally:
-            os.umask(old_mask)
-        try:
+            try:
+                connection = sqlite3.connect(self.path, timeout=self.busy_seconds, isolation_level=None)
+            finally:
+                os.umask(old_mask)
+            connection.execute(f"PRAGMA busy_timeout={int(self.busy_seconds * 1000)}")
             connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA busy_timeout=30000")
             yield connection
+        except sqlite3.Error as error:
+            raise explain(self.path, error, self.busy_seconds) from error
         finally:
-            connection.close()
+            if connection is not None:
+                connection.close()
 
     @staticmethod
     def _row(values):

@@ -9,15 +9,15 @@ import inspect
 import json
 import logging
 import os
-import sqlite3
 import sys
 import threading
 import time
 import traceback
 
-from ..errors import BacpacError, CancelledError
+from ..errors import OUT_OF_MEMORY, BacpacError, CancelledError
 from .status import HEARTBEAT_SECONDS, process_start_time
 from .store import OperationStore
+from .store_health import StoreError
 
 PROGRESS_EVERY_SECONDS = 0.25
 CANCEL_CHECK_SECONDS = 0.2
@@ -53,13 +53,13 @@ class _Reporter:
         """A progress write that never stops the work: a store gone or locked only costs this update."""
         try:
             self.store.update(self.operation_id, only_if_active=True, **changes)
-        except (sqlite3.Error, OSError) as error:
+        except (StoreError, OSError) as error:
             logger.warning("could not update the operation record: %s", error)
 
     def _record(self):
         try:
             return self.store.get(self.operation_id)
-        except (sqlite3.Error, OSError) as error:
+        except (StoreError, OSError) as error:
             logger.warning("could not read the operation record: %s", error)
             return None
 
@@ -134,6 +134,8 @@ def run(store, operation_id, secrets):
     try:
         summary = _call(function, arguments)
         outcome = dict(state="Succeeded", percent=100.0, summary=_jsonable(summary))
+    except MemoryError:
+        outcome = dict(state="Failed", error_message=OUT_OF_MEMORY, error_type="MemoryError")
     except CancelledError as error:
         outcome = dict(state="Cancelled", error_message=str(error) or "The operation was cancelled by the user.",
                        error_type=error_type_of(error))
