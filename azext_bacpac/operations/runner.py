@@ -8,6 +8,7 @@ import time
 from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import ConflictError, NotFoundError
+from .identity import target_identity
 from .status import check_liveness
 from .store import OperationRecord, OperationStore, new_operation_id
 
@@ -31,6 +32,7 @@ def submit(store, request_type, server, database, storage_uri, parameters=None, 
         secrets["storage_uri"] = storage_uri
     record = OperationRecord(id=new_operation_id(), request_type=request_type, server=server, database=database,
                              storage_uri=clean_uri, resource_group=resource_group,
+                             target=target_identity(server, database),
                              parameters={"request": dict(parameters or {}), **_public(parameters)})
     busy = store.create(record)
     while busy is not None and not check_liveness(store, busy).is_active:

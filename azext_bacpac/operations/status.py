@@ -7,6 +7,7 @@ responding": still InProgress, so that a script never acts on a Failed that late
 import os
 import time
 
+from .identity import remove_scratch
 from .store import ACTIVE_STATES
 
 HEARTBEAT_SECONDS = 2.0
@@ -80,7 +81,10 @@ def check_liveness(store, record, clock=time.time):
     elif moment - record.queued_time > START_GRACE_SECONDS:
         reason = "the worker process never started"
     if reason:
-        message = f"Operation failed: {reason} (killed, or the machine restarted). An incomplete BACPAC or database is never published."
+        removed = remove_scratch(record.scratch)
+        left = f" Removed what it was writing: {', '.join(removed)}." if removed else ""
+        message = (f"Operation failed: {reason} (killed, or the machine restarted). An incomplete BACPAC or "
+                   f"database is never published.{left}")
         store.update(record.id, only_if_active=True, state="Failed", error_message=message, finish_time=moment)
         return store.get(record.id)
     return record

@@ -54,6 +54,7 @@ class OperationRecord:
     server: str
     database: str
     storage_uri: str                    # without query string
+    target: str = None                  # the target's canonical identity (operations/identity.py)
     resource_group: str = None
     state: str = "Pending"              # Pending, InProgress, CancelInProgress, Succeeded, Failed, Cancelled
     percent: float = 0.0
@@ -74,6 +75,7 @@ class OperationRecord:
     heartbeat: float = None
     cancel_requested: int = 0
     parameters: dict = field(default_factory=dict)    # non-secret request parameters
+    scratch: list = None                # glob patterns of the files the worker writes before it publishes
     summary: dict = None
 
     @property
@@ -81,7 +83,7 @@ class OperationRecord:
         return self.state in ACTIVE_STATES
 
 
-_JSON_FIELDS = {"parameters", "summary"}
+_JSON_FIELDS = {"parameters", "summary", "scratch"}
 _COLUMNS = [f.name for f in fields(OperationRecord)]
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS operations (
@@ -156,13 +158,13 @@ class OperationStore:
             connection.execute("BEGIN IMMEDIATE")
             try:
                 if conflict_check:
-                    busy = connection.execute(
-                        f"SELECT {', '.join(_COLUMNS)} FROM operations WHERE server = ? AND database = ? "
-                        f"AND state IN ({', '.join('?' * len(ACTIVE_STATES))})",
-                        (record.server, record.database, *ACTIVE_STATES)).fetchone()
+                    active = connection.execute(
+                        f"SELECT {', '.join(_COLUMNS)} FROM operations "
+                        f"WHERE state IN ({', '.join('?' * len(ACTIVE_STATES))})", ACTIVE_STATES).fetchall()
+                    busy = next((row for row in map(self._row, active) if _same_target(row, record)), None)
                     if busy is not None:
                         connection.execute("ROLLBACK")
-                        return self._row(busy)
+                        return busy
                 connection.execute(f"INSERT INTO operations ({', '.join(_COLUMNS)}) VALUES "
                                    f"({', '.join('?' * len(_COLUMNS))})", self._values(record))
                 connection.execute("COMMIT")
@@ -206,6 +208,12 @@ class OperationStore:
         with self._connect() as connection:
             cursor = connection.execute(f"UPDATE operations SET {assignments} WHERE id = ?{condition}", arguments)
             return cursor.rowcount > 0
+
+
+def _same_target(one, other):
+    if one.target and other.target:
+        return one.target == other.target
+    return (one.server, one.database) == (other.server, other.database)
 
 
 def new_operation_id():

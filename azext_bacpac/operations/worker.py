@@ -15,6 +15,7 @@ import time
 import traceback
 
 from ..errors import OUT_OF_MEMORY, BacpacError, CancelledError
+from .identity import scratch_patterns
 from .status import HEARTBEAT_SECONDS, process_start_time
 from .store import OperationStore
 from .store_health import StoreError
@@ -115,7 +116,9 @@ def run(store, operation_id, secrets):
     reporter = _Reporter(store, operation_id)
     started = time.time()
     if not store.update(operation_id, only_if_active=True, state="InProgress", start_time=started,
-                        heartbeat=started, worker_pid=os.getpid(), worker_start=process_start_time(os.getpid())):
+                        heartbeat=started, worker_pid=os.getpid(), worker_start=process_start_time(os.getpid()),
+                        scratch=scratch_patterns(record.request_type, record.server, record.database,
+                                                 record.storage_uri, os.getpid())):
         return 0      # cancelled before it started
     stop = threading.Event()
     beat = threading.Thread(target=reporter.beat, args=(stop,), daemon=True)

@@ -87,3 +87,57 @@ def test_cancel_never_prompts_and_says_when_nothing_was_cancelled(az, big_folder
     assert again.exit_code == 0 and json.loads(again.stdout)[0]['state'] == 'Succeeded'
     assert 'already ended Succeeded: nothing was cancelled' in again.stderr
     assert (tmp_path / 'done.bacpac').is_file()
+
+
+def test_a_killed_export_leaves_nothing_behind(az, big_folder, tmp_path):
+    target = tmp_path / 'killed.bacpac'
+    record, _ = start_export(az, big_folder, target)
+    store = OperationStore(default_store_path())
+    pid = _running_pid(store, record['name'])
+    partial = wait_until(lambda: list(tmp_path.glob('.killed.bacpac.{}-*.partial'.format(pid))))
+    os.kill(pid, signal.SIGKILL)
+    final = wait_until(lambda: (lambda r: r if r['state'] != 'InProgress' else None)(show(az, record['name'])), 30)
+    assert final['state'] == 'Failed' and 'Removed what it was writing: ' + partial[0].name in final['errorMessage']
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_killed_import_leaves_nothing_behind(az, big_folder, tmp_path):
+    package = tmp_path / 'big.bacpac'
+    assert az('sql', 'db', 'bacpac', 'export', '-s', server_of(big_folder), '-n', 'big',
+              '--storage-uri', package).exit_code == 0
+    target = tmp_path / 'target'
+    target.mkdir()
+    started = az('sql', 'db', 'bacpac', 'import', '-s', server_of(target), '-n', 'copy', '--storage-uri', package,
+                 '--no-wait')
+    record = json.loads(started.stdout)
+    store = OperationStore(default_store_path())
+    pid = _running_pid(store, record['name'])
+    building = wait_until(lambda: list(target.glob('.copy.sqlite.importing-{}'.format(pid))))
+    os.kill(pid, signal.SIGKILL)
+    time.sleep(0.3)
+    final = show(az, record['name'])
+    assert final['state'] == 'Failed' and building[0].name in final['errorMessage']
+    assert list(target.iterdir()) == []
+
+
+def test_one_database_one_operation_whatever_its_spelling(az, big_folder, tmp_path, monkeypatch):
+    monkeypatch.chdir(big_folder.parent)
+    link = tmp_path / 'link'
+    link.symlink_to(big_folder)
+    first, _ = start_export(az, big_folder, tmp_path / 'one.bacpac')
+    try:
+        for spelling in ('sqlite:///' + big_folder.name, 'sqlite:///./' + big_folder.name, 'sqlite:///' + str(link)):
+            second = az('sql', 'db', 'bacpac', 'export', '-s', spelling, '-n', 'big',
+                        '--storage-uri', str(tmp_path / 'two.bacpac'), '--no-wait')
+            assert second.exit_code == 1 and first['name'] in second.stderr, (spelling, second)
+        other = az('sql', 'db', 'bacpac', 'export', '-s', 'sqlite:///' + big_folder.name, '-n', 'other',
+                   '--storage-uri', str(tmp_path / 'other.bacpac'), '--no-wait')
+        assert first['name'] not in other.stderr      # another database of the folder is another target
+    finally:
+        assert az('sql', 'db', 'bacpac', 'wait', '--operation-id', first['name']).exit_code == 0
+
+
+def test_sql_server_identity_ignores_case_and_the_default_port():
+    from azext_bacpac.operations.identity import target_identity
+    assert target_identity('Db.Example.COM', 'Sales') == target_identity('tcp:db.example.com,1433', 'sales')
+    assert target_identity('db.example.com,1434', 'sales') != target_identity('db.example.com', 'sales')
