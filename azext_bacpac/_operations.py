@@ -10,7 +10,7 @@ import time
 from knack.log import get_logger
 
 from azext_bacpac._errors import scrub, to_azclierror
-from azext_bacpac._progress import ProgressLine
+from azext_bacpac._progress import make_progress
 
 logger = get_logger(__name__)
 
@@ -102,7 +102,7 @@ def follow(cmd, store, operation_id, verb, timeout=None, interval=0.25):
     from azure.cli.core.azclierror import ManualInterrupt
     from azext_bacpac.operations import runner
     from azext_bacpac.operations.store_health import StoreError
-    progress = ProgressLine(cmd.cli_ctx, {'Export': 'Exporting', 'Import': 'Importing'}.get(verb, verb))
+    progress = make_progress(cmd.cli_ctx, {'Export': 'Exporting', 'Import': 'Importing'}.get(verb, verb))
     started = time.monotonic()
 
     def draw(record):
@@ -121,14 +121,28 @@ def follow(cmd, store, operation_id, verb, timeout=None, interval=0.25):
         progress.close()
 
 
+PHASES = {  # what each phase of the worker is doing, in the progress line
+    ('Export', 'scan'): 'reading the schema and table statistics',
+    ('Export', 'data'): 'copying rows', ('Export', 'finish'): 'writing the model and closing the package',
+    ('Import', 'scan'): 'reading the package', ('Import', 'schema'): 'creating the tables',
+    ('Import', 'data'): 'loading rows', ('Import', 'finish'): 'building indexes and checking constraints',
+}
+
+
 def progress_event(record, elapsed):
     eta = None
-    if record.state == 'InProgress' and record.percent and record.percent > 0.5:
+    if record.state == 'InProgress' and record.percent and record.percent > 0.5 and record.phase == 'data':
         eta = elapsed * (100.0 - record.percent) / record.percent
-    return {'table': record.current_table, 'tablesDone': record.tables_done, 'tablesTotal': record.tables_total,
+    if record.state == 'Pending':
+        message = 'Pending'
+    else:
+        message = PHASES.get((record.request_type, record.phase)) or (
+            'cancelling' if record.state == 'CancelInProgress' else None)
+    table = record.current_table if record.phase == 'data' else None
+    return {'table': table, 'tablesDone': record.tables_done, 'tablesTotal': record.tables_total,
             'rows': record.rows_done, 'bytes': record.bytes_done,
             'percent': record.percent if record.state != 'Pending' else None,
-            'eta': eta, 'message': 'Pending' if record.state == 'Pending' else None}
+            'eta': eta, 'message': message}
 
 
 def raise_for_failure(record, secrets=(), hints=None):

@@ -63,6 +63,7 @@ class OperationRecord:
     last_modified_time: float = field(default_factory=now)
     finish_time: float = None
     current_table: str = None
+    phase: str = None                   # scan, schema, data, finish (pipelines/progress.py)
     tables_done: int = 0
     tables_total: int = None
     rows_done: int = 0

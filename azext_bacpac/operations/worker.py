@@ -21,6 +21,8 @@ from .store import OperationStore
 from .store_health import StoreError
 
 PROGRESS_EVERY_SECONDS = 0.25
+# The share of the percentage that the rows take; an import's indexes and checks come after them.
+DATA_SHARE = {"Export": 98.0, "Import": 80.0}
 CANCEL_CHECK_SECONDS = 0.2
 logger = logging.getLogger("azext_bacpac.worker")
 
@@ -28,7 +30,7 @@ logger = logging.getLogger("azext_bacpac.worker")
 class _Reporter:
     """Turns pipeline progress events into throttled record updates, and answers 'cancelled?'."""
 
-    def __init__(self, store, operation_id):
+    def __init__(self, store, operation_id, request_type=None):
         self.store = store
         self.operation_id = operation_id
         self.cancelled = threading.Event()
@@ -36,16 +38,23 @@ class _Reporter:
         self._last_cancel_check = 0.0
         self._lock = threading.Lock()
         self._finishing = False
+        self._table = None
+        self.data_share = DATA_SHARE.get(request_type, 99.99)
 
     def progress(self, event):
         moment = time.time()
         self._finishing = self._finishing or event.get("phase") == "finish"
         final_table = event.get("tablesDone") == event.get("tablesTotal")
-        if moment - self._last < PROGRESS_EVERY_SECONDS and not final_table:
+        new_table = event.get("table") != self._table
+        if moment - self._last < PROGRESS_EVERY_SECONDS and not final_table and not new_table \
+                and event.get("phase") == "data":
             return
+        self._table = event.get("table")
         self._last = moment
         with self._lock:
-            self._update(heartbeat=moment, percent=_percent(event), current_table=event.get("table"),
+            self._update(heartbeat=moment, percent=_percent(event, self.data_share),
+                         current_table=event.get("table"),
+                         phase=event.get("phase"),
                          tables_done=event.get("tablesDone", 0), tables_total=event.get("tablesTotal"),
                          rows_done=event.get("rows", 0), bytes_done=event.get("bytes", 0),
                          bytes_total=event.get("bytesTotal"))
@@ -87,12 +96,15 @@ class _Reporter:
                 self.cancelled.set()
 
 
-def _percent(event):
-    """Share done, by bytes when the total is known, else by rows, else by tables; below 100 until the end."""
+def _percent(event, data_share=99.99):
+    """Share done: the data's share of the whole (by bytes when the total is known, else by rows, else by
+    tables) scaled to `data_share`; what follows the data (index builds) holds the rest until the end."""
+    if event.get("phase") == "finish":
+        return data_share
     for done, total in ((event.get("bytes"), event.get("bytesTotal")), (event.get("rows"), event.get("rowsTotal")),
                         (event.get("tablesDone"), event.get("tablesTotal"))):
         if done is not None and total:
-            return min(99.99, 100.0 * done / total)
+            return min(data_share, data_share * done / total)
     return 0.0
 
 
@@ -113,7 +125,7 @@ def run(store, operation_id, secrets):
         store.update(operation_id, only_if_active=True, state="Cancelled", finish_time=time.time(),
                      error_message="The operation was cancelled by the user before it started.")
         return 1
-    reporter = _Reporter(store, operation_id)
+    reporter = _Reporter(store, operation_id, record.request_type)
     started = time.time()
     if not store.update(operation_id, only_if_active=True, state="InProgress", start_time=started,
                         heartbeat=started, worker_pid=os.getpid(), worker_start=process_start_time(os.getpid()),

@@ -16,7 +16,7 @@ from ..format.package import table_layout
 from ..storage import open_location
 from . import parallel
 from .filters import select_tables
-from .progress import Progress
+from .progress import Progress, announce
 from .subset import subset_model
 
 
@@ -45,6 +45,7 @@ def export_database(server, database, storage_uri, *, tables=None, exclude_table
     engine = open_engine(server, **(engine_options or {}))   # SQL Server sign-in, options
     location = open_location(storage_uri, storage_key_type, storage_key)
     location.check_writable(overwrite)          # before any data moves
+    announce(progress, "scan")
     with engine.export_source(database) as source:
         by_name = {table.full_name: table for table in source.model.tables}
         available = [(by_name[name].schema, by_name[name].name) for name in source.table_names]

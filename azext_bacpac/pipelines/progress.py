@@ -8,6 +8,13 @@ returns True the operation stops, cleans up and raises CancelledError.
 """
 from ..errors import CancelledError
 
+
+def announce(callback, phase):
+    """Tell the callback that a phase without row counts began ("scan": reading the source's schema and
+    statistics, or the package; "schema": creating the tables)."""
+    if callback is not None:
+        callback({"phase": phase})
+
 REPORT_EVERY = 1 << 20
 
 

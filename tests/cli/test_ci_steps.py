@@ -70,3 +70,39 @@ def test_the_store_moves_with_its_variable(step_env, pipelines, tmp_path):
     assert not (tmp_path / 'agent-home' / '.local').exists()
     shown = _az(env, 'sql', 'db', 'bacpac', 'show', '--operation-id', done.stdout.strip(), '--query', 'state')
     assert json.loads(shown.stdout) == 'Succeeded'
+
+
+from .test_operations import big_folder  # noqa: E402,F401  (fixture)
+
+
+@pytest.mark.parametrize('ci', ['none', 'TF_BUILD', 'GITHUB_ACTIONS'])
+def test_progress_lines_in_a_build_log(step_env, big_folder, tmp_path, ci):
+    env = dict(step_env('task'), AZEXT_BACPAC_OPERATIONS_DIR=str(tmp_path / 'ops'))
+    for name in ('TF_BUILD', 'GITHUB_ACTIONS'):
+        env.pop(name, None)
+    if ci != 'none':
+        env[ci] = 'True' if ci == 'TF_BUILD' else 'true'
+    done = _az(env, 'sql', 'db', 'bacpac', 'export', '-s', 'sqlite:///' + str(big_folder), '-n', 'big',
+               '--storage-uri', tmp_path / 'big.bacpac', '--only-show-errors')
+    assert done.returncode == 0 and done.stderr == ''          # --only-show-errors: quiet
+    done = _az(env, 'sql', 'db', 'bacpac', 'export', '-s', 'sqlite:///' + str(big_folder), '-n', 'big',
+               '--storage-uri', tmp_path / 'big2.bacpac')
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()      # stderr is a pipe here, as in a build log
+    assert '\r' not in done.stderr
+    progress = [line for line in lines if line.startswith('Exporting: ')]
+    assert any('reading the schema and table statistics' in line for line in progress), lines
+    assert any('[dbo].[' in line and 'rows' in line and '%' in line for line in progress), lines
+    assert any('writing the model and closing the package' in line for line in progress), lines
+    vso = [line for line in lines if line.startswith('##vso[task.setprogress value=')]
+    groups = [line for line in lines if line.startswith('::group::') or line == '::endgroup::']
+    if ci == 'TF_BUILD':
+        values = [int(line.split('=')[1].split(';')[0]) for line in vso]
+        assert values and values == sorted(values) and all(0 <= v <= 100 for v in values)
+    else:
+        assert vso == []
+    if ci == 'GITHUB_ACTIONS':
+        assert any(group.startswith('::group::Exporting [dbo].[') for group in groups), lines
+        assert groups.count('::endgroup::') == len([g for g in groups if g.startswith('::group::')])
+    else:
+        assert groups == []
