@@ -141,8 +141,11 @@ def bacpac_inspect(cmd, storage_uri, storage_key_type=None, storage_key=None, ve
         result = pipelines.inspect_package(storage_uri, verify_checksum=verify_checksum,
                                            storage_key_type=storage_key_type, storage_key=storage_key, **options)
     if ((result or {}).get('checksum') or {}).get('verified') is False:
-        logger.warning('model.xml does not match the checksum in Origin.xml: the package was altered or '
-                       'damaged, and import refuses it.')
+        from azure.cli.core.azclierror import FileOperationError
+        raise FileOperationError(
+            '{}: model.xml does not match the checksum in Origin.xml: the package was altered or damaged, and '
+            'import refuses it.'.format(redact_summary({'uri': storage_uri})['uri']),
+            'To look inside it anyway, add --verify-checksum false.')
     return redact_summary(result)
 
 

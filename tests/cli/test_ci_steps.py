@@ -106,3 +106,23 @@ def test_progress_lines_in_a_build_log(step_env, big_folder, tmp_path, ci):
         assert groups.count('::endgroup::') == len([g for g in groups if g.startswith('::group::')])
     else:
         assert groups == []
+
+
+def test_configured_defaults_of_core_sql_are_honoured(step_env, pipelines, tmp_path):
+    folder = tmp_path / 'data'
+    make_sample_db.build(str(folder / 'shop.sqlite'), scale=0.05, seed=7)
+    env = step_env('task')
+    configured = _az(env, 'configure', '--defaults', 'sql-server=sqlite:///' + str(folder), 'group=rg')
+    assert configured.returncode == 0, configured.stderr
+    done = _az(env, 'sql', 'db', 'bacpac', 'export', '-n', 'shop', '--storage-uri', tmp_path / 'shop.bacpac')
+    assert done.returncode == 0, done.stderr
+    record = json.loads(done.stdout)
+    assert record['serverName'] == 'sqlite:///' + str(folder) and record['resourceGroup'] == 'rg'
+
+
+def test_show_without_an_operation_is_usage_and_wait_help_says_each_default_once(step_env, tmp_path):
+    env = step_env('task')
+    shown = _az(env, 'sql', 'db', 'bacpac', 'show')
+    assert shown.returncode == 2 and 'Traceback' not in shown.stderr
+    helped = _az(env, 'sql', 'db', 'bacpac', 'wait', '-h').stdout
+    assert 'Default: 2. Default' not in helped and 'Default: 2.0.' in helped and helped.count('Default: 3600') == 1
