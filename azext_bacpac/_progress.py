@@ -2,7 +2,8 @@
 
 The pipeline calls the object with progress events; it redraws one line (at most ~5 times a second)
 and clears it at the end, so stdout keeps only the JSON result and logs stay clean. It is off with
---only-show-errors, `az config set core.disable_progress_bar=true`, or when stderr is not a TTY.
+--only-show-errors or `az config set core.disable_progress_bar=true`; make_progress picks plain lines
+when stderr is not a TTY.
 """
 
 import shutil

@@ -22,12 +22,18 @@ def _silence(store, operation_id):
     store.update(operation_id, heartbeat=time.time() - 6 * STALE_AFTER_SECONDS)
 
 
-def test_a_stopped_worker_is_not_responding_never_failed(az, big_folder, tmp_path):
-    target = tmp_path / 'stopped.bacpac'
-    record, _ = start_export(az, big_folder, target)
+def _stopped_export(az, folder, target):
+    """An export whose worker runs, then is stopped with SIGSTOP: (record, store, pid)."""
+    record, _ = start_export(az, folder, target)
     store = OperationStore(default_store_path())
     pid = _running_pid(store, record['name'])
     os.kill(pid, signal.SIGSTOP)
+    return record, store, pid
+
+
+def test_a_stopped_worker_is_not_responding_never_failed(az, big_folder, tmp_path):
+    target = tmp_path / 'stopped.bacpac'
+    record, store, pid = _stopped_export(az, big_folder, target)
     try:
         _silence(store, record['name'])
         shown = show(az, record['name'])
@@ -46,10 +52,7 @@ def test_a_stopped_worker_is_not_responding_never_failed(az, big_folder, tmp_pat
 
 def test_a_worker_never_publishes_over_a_final_record(az, big_folder, tmp_path):
     target = tmp_path / 'late.bacpac'
-    record, _ = start_export(az, big_folder, target)
-    store = OperationStore(default_store_path())
-    pid = _running_pid(store, record['name'])
-    os.kill(pid, signal.SIGSTOP)
+    record, store, pid = _stopped_export(az, big_folder, target)
     try:        # someone (an older az, an operator) declared it Failed while the worker was stopped
         store.update(record['name'], state='Failed', error_message='declared failed while stopped')
     finally:
