@@ -16,6 +16,7 @@
 | format.errors.BacpacFormatError      | FileOperationError        | 1    |
 | OSError (any other)                  | FileOperationError        | 1    |
 | sqlite3.Error                        | BadRequestError           | 1    |
+| MemoryError                          | UnclassifiedUserFault     | 1    |
 
 An azclierror raised below passes through unchanged. Anything else is a bug and is left to az
 (which prints a traceback as CLIInternalError): hiding bugs behind a friendly line helps nobody.
@@ -88,6 +89,9 @@ def to_azclierror(ex, secrets=(), hints=None):
     elif isinstance(ex, sqlite3.Error):
         cls = az.BadRequestError
         message = 'SQLite: ' + message
+    elif isinstance(ex, MemoryError):
+        cls = az.UnclassifiedUserFault
+        message = one_line(scrub(str(ex), secrets)) if str(ex) else dom.OUT_OF_MEMORY
     else:
         return None
     for klass in type(ex).__mro__:

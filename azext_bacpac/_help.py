@@ -177,9 +177,10 @@ helps['sql db bacpac wait'] = """
 type: command
 short-summary: Wait for an export or import to end; fail unless it succeeded.
 long-summary: >
-    Exit code 0 when the operation Succeeded; 1 when it Failed or was Cancelled (with its message), or
-    when --timeout passes first (unlike core's wait commands, which exit 0 on a timeout); 3 for an
-    unknown operation. Prints nothing on success; a progress bar on stderr while waiting.
+    Exit code 0 when the operation Succeeded; 1 when it Failed or was Cancelled (with its message); 124
+    when --timeout passes first and the operation is still running (unlike core's wait commands, which
+    exit 0 on a timeout); 2 without an operation; 3 for an unknown operation. Prints nothing on
+    success; a progress bar on stderr while waiting.
 examples:
   - name: Wait for an operation by its status link.
     text: az sql db bacpac wait --operation-status-link "$link"
@@ -195,10 +196,12 @@ short-summary: Cancel an export or import (Stop-AzSqlDatabaseActivity).
 long-summary: >
     Cancel is cooperative and atomic: a cancelled export leaves no BACPAC, a cancelled import leaves
     the target as it was. Prints the operation as `az sql db op list` would (state Cancelled, or
-    CancelInProgress while the worker stops). --elastic-pool is refused, as the cmdlet refuses it.
+    CancelInProgress while the worker stops). It never prompts, as `az sql db op cancel` does not (--yes
+    is accepted and changes nothing). An operation that already ended is left as it was, with a
+    warning that nothing was cancelled. --elastic-pool is refused, as the cmdlet refuses it.
 examples:
-  - name: Cancel an operation without being asked to confirm.
-    text: az sql db bacpac cancel --operation-id 3fa85f64-5717-4562-b3fc-2c963f66afa6 --yes
+  - name: Cancel an operation.
+    text: az sql db bacpac cancel --operation-id 3fa85f64-5717-4562-b3fc-2c963f66afa6
   - name: The arguments of `az sql db op cancel` and Stop-AzSqlDatabaseActivity, shaped as the cmdlet's result.
     text: >-
         az sql db bacpac cancel -g mygroup -s sqlite:///./data -d sales -n 3fa85f64-5717-4562-b3fc-2c963f66afa6

@@ -10,16 +10,31 @@ import time
 from knack.log import get_logger
 
 from azext_bacpac._errors import scrub, to_azclierror
-from azext_bacpac._progress import ProgressLine
+from azext_bacpac._progress import make_progress
 
 logger = get_logger(__name__)
 
 SHAPES = ['az', 'cmdlet']
+WAIT_TIMEOUT_EXIT_CODE = 124     # as timeout(1): "timed out, still running", apart from 1 (Failed, Cancelled)
+
+
+def exit_with(error, exit_code):
+    """Print an azclierror as az does, and end with an exit code az's error classes cannot give."""
+    error.print_error()
+    error.send_telemetry()
+    raise SystemExit(exit_code)
 
 
 def open_store(cmd):
     from azext_bacpac.operations.store import OperationStore, default_store_path
-    return OperationStore(default_store_path(cmd.cli_ctx.config.config_dir))
+    del cmd     # not under AZURE_CONFIG_DIR: an operation outlives a CI step's config folder
+    from azext_bacpac._errors import translated_errors
+    with translated_errors():
+        store = OperationStore(default_store_path())
+    if store.set_aside:
+        logger.warning('The operation store %s was damaged: it was kept as %s, and a new one was started.',
+                       store.path, store.set_aside)
+    return store
 
 
 def operation_id_of(operation_status_link=None, operation_id=None):
@@ -30,8 +45,8 @@ def operation_id_of(operation_status_link=None, operation_id=None):
     if operation_status_link and operation_id:
         raise MutuallyExclusiveArgumentError('Give --operation-status-link or --operation-id, not both.')
     if not operation_status_link and not operation_id:
-        raise RequiredArgumentMissingError('Give --operation-status-link or --operation-id.',
-                                           'List operations with `az sql db bacpac list`.')
+        exit_with(RequiredArgumentMissingError('Give --operation-status-link or --operation-id.',
+                                               'List operations with `az sql db bacpac list`.'), 2)
     with translated_errors():
         if operation_status_link:
             return operation_id_from_link(operation_status_link)
@@ -86,7 +101,8 @@ def follow(cmd, store, operation_id, verb, timeout=None, interval=0.25):
     """Wait for the end of an operation with a progress bar on stderr. Ctrl-C stops waiting only."""
     from azure.cli.core.azclierror import ManualInterrupt
     from azext_bacpac.operations import runner
-    progress = ProgressLine(cmd.cli_ctx, {'Export': 'Exporting', 'Import': 'Importing'}.get(verb, verb))
+    from azext_bacpac.operations.store_health import StoreError
+    progress = make_progress(cmd.cli_ctx, {'Export': 'Exporting', 'Import': 'Importing'}.get(verb, verb))
     started = time.monotonic()
 
     def draw(record):
@@ -94,6 +110,8 @@ def follow(cmd, store, operation_id, verb, timeout=None, interval=0.25):
 
     try:
         return runner.wait(store, operation_id, timeout=timeout, interval=interval, on_update=draw)
+    except StoreError as error:      # (a TimeoutError goes to the caller as it is)
+        raise to_azclierror(error) from None
     except KeyboardInterrupt:
         raise ManualInterrupt(
             'Stopped waiting; operation {} goes on in the background.'.format(operation_id),
@@ -103,14 +121,28 @@ def follow(cmd, store, operation_id, verb, timeout=None, interval=0.25):
         progress.close()
 
 
+PHASES = {  # what each phase of the worker is doing, in the progress line
+    ('Export', 'scan'): 'reading the schema and table statistics',
+    ('Export', 'data'): 'copying rows', ('Export', 'finish'): 'writing the model and closing the package',
+    ('Import', 'scan'): 'reading the package', ('Import', 'schema'): 'creating the tables',
+    ('Import', 'data'): 'loading rows', ('Import', 'finish'): 'building indexes and checking constraints',
+}
+
+
 def progress_event(record, elapsed):
     eta = None
-    if record.state == 'InProgress' and record.percent and record.percent > 0.5:
+    if record.state == 'InProgress' and record.percent and record.percent > 0.5 and record.phase == 'data':
         eta = elapsed * (100.0 - record.percent) / record.percent
-    return {'table': record.current_table, 'tablesDone': record.tables_done, 'tablesTotal': record.tables_total,
+    if record.state == 'Pending':
+        message = 'Pending'
+    else:
+        message = PHASES.get((record.request_type, record.phase)) or (
+            'cancelling' if record.state == 'CancelInProgress' else None)
+    table = record.current_table if record.phase == 'data' else None
+    return {'table': table, 'tablesDone': record.tables_done, 'tablesTotal': record.tables_total,
             'rows': record.rows_done, 'bytes': record.bytes_done,
             'percent': record.percent if record.state != 'Pending' else None,
-            'eta': eta, 'message': 'Pending' if record.state == 'Pending' else None}
+            'eta': eta, 'message': message}
 
 
 def raise_for_failure(record, secrets=(), hints=None):
@@ -133,7 +165,8 @@ def _domain_error(record):
         return errors.CancelledError(message)
     name, _, cause = (record.error_type or '').partition('/')
     cls = getattr(errors, name, None) or getattr(format_errors, name, None)
-    if cls is None and isinstance(getattr(builtins, name, None), type) and issubclass(getattr(builtins, name), OSError):
+    if cls is None and isinstance(getattr(builtins, name, None), type) and \
+            issubclass(getattr(builtins, name), (OSError, MemoryError)):
         cls = getattr(builtins, name)
     if not (isinstance(cls, type) and issubclass(cls, Exception)):
         return RuntimeError(message)

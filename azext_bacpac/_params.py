@@ -9,6 +9,7 @@ different meaning so that loading everything together (docs, help index) cannot 
 from azure.cli.core.commands.parameters import (
     get_enum_type, get_three_state_flag, resource_group_name_type)
 
+from azext_bacpac._operations import WAIT_TIMEOUT_EXIT_CODE
 from azext_bacpac._validators import (
     ADMIN_PASSWORD_ENV, AUTH_TYPES, DATABASE_EDITIONS, STORAGE_KEY_ENV, STORAGE_KEY_TYPES, parse_size)
 
@@ -40,10 +41,11 @@ def load_arguments(self, _):
 
     for scope in ('sql db bacpac export', 'sql db bacpac import'):
         with self.argument_context(scope) as c:
-            c.argument('server_name', options_list=['--server', '-s'],
+            c.argument('server_name', options_list=['--server', '-s'], configured_default='sql-server',
                        help='The server: `sqlite:///<folder>` for the embedded SQLite engine (each '
                             'database is the file <folder>/<name>.sqlite), or a SQL Server / Azure SQL '
-                            'name (`myserver` means myserver.database.windows.net).')
+                            'name (`myserver` means myserver.database.windows.net). Configure a default with '
+                            '`az configure --defaults sql-server=<name>`.')
             c.argument('database_name', options_list=['--name', '-n'],
                        help='Name of the database.')
             c.argument('administrator_login', options_list=['--admin-user', '-u'],
@@ -100,9 +102,10 @@ def load_arguments(self, _):
 
     with self.argument_context('sql db bacpac wait') as c:
         c.argument('timeout', options_list=['--timeout'], type=int, default=3600,
-                   help='Give up after this many seconds (exit code 1). Default: 3600.')
+                   help='Give up after this many seconds: exit code {} (the operation goes on), which a script '
+                        'tells from 1 (Failed or Cancelled).'.format(WAIT_TIMEOUT_EXIT_CODE))
         c.argument('interval', options_list=['--interval'], type=float, default=2.0,
-                   help='Seconds between polls of the operation record. Default: 2.')
+                   help='Seconds between polls of the operation record.')
 
     with self.argument_context('sql db bacpac list') as c:
         c.argument('server_name', options_list=['--server', '-s'],
@@ -123,6 +126,9 @@ def load_arguments(self, _):
         c.argument('database_name', options_list=['--database', '-d'],
                    help='Accepted for parity with Stop-AzSqlDatabaseActivity; when given it must match '
                         'the operation\'s database.')
+        c.argument('yes', options_list=['--yes', '-y'], action='store_true',
+                   help='Accepted for scripts written for earlier versions: cancel never prompts, as '
+                        '`az sql db op cancel` and Stop-AzSqlDatabaseActivity do not.')
         c.argument('elastic_pool_name', options_list=['--elastic-pool'],
                    help='Accepted for parity with Stop-AzSqlDatabaseActivity, which refuses it: cancelling '
                         'elastic-pool activity is not supported.')
@@ -130,7 +136,7 @@ def load_arguments(self, _):
                    default='az', help=_SHAPE_HELP)
 
     from azext_bacpac.engines.sqlserver.texts import (
-        CONSISTENCY_HELP, PREFLIGHT_HELP, TRUST_SERVER_CERTIFICATE_HELP)
+        CONSISTENCY_HELP, TRUST_SERVER_CERTIFICATE_HELP)
     for scope in ('sql db bacpac export', 'sql db bacpac import', 'sql db bacpac preflight'):
         with self.argument_context(scope, arg_group='SQL Server') as c:
             c.argument('trust_server_certificate', options_list=['--trust-server-certificate'],
@@ -144,12 +150,12 @@ def load_arguments(self, _):
                         'created only when the login exists on the target server; logins are never created.')
 
     with self.argument_context('sql db bacpac preflight') as c:
-        c.argument('server_name', options_list=['--server', '-s'],
+        c.argument('server_name', options_list=['--server', '-s'], configured_default='sql-server',
                    help='The server, as for export/import. The embedded SQLite engine has no permissions '
                         'to check (the result is empty).')
         c.argument('database_name', options_list=['--name', '-n'], help='Name of the database.')
         c.argument('direction', options_list=['--direction'], arg_type=get_enum_type(['export', 'import']),
-                   help='Check for an export of the database, or for an import into it. ' + PREFLIGHT_HELP)
+                   help='Check for an export of the database, or for an import into it.')
         c.argument('storage_uri', options_list=['--storage-uri'], required=False,
                    help='For an import: the BACPAC to import (its model says whether Always Encrypted keys '
                         'come along). A local path, a file:// URI, or an Azure Blob URL.')

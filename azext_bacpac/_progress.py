@@ -1,8 +1,9 @@
-"""A one-line progress indication on stderr, only when stderr is a terminal.
+"""A one-line progress indication on stderr when it is a terminal (plain lines otherwise: _progress_plain).
 
 The pipeline calls the object with progress events; it redraws one line (at most ~5 times a second)
 and clears it at the end, so stdout keeps only the JSON result and logs stay clean. It is off with
---only-show-errors, `az config set core.disable_progress_bar=true`, or when stderr is not a TTY.
+--only-show-errors or `az config set core.disable_progress_bar=true`; make_progress picks plain lines
+when stderr is not a TTY.
 """
 
 import shutil
@@ -27,8 +28,8 @@ def _size(num):
     return '{:.1f} TB'.format(num)
 
 
-def format_event(verb, event):
-    """One line of text for a progress event (a dict; unknown keys are ignored)."""
+def format_event(verb, event, bar=True):
+    """One line of text for a progress event (a dict; unknown keys are ignored); without `bar`, no bar."""
     parts = [verb]
     done, total = _get(event, 'tablesDone', 'tables_done'), _get(event, 'tablesTotal', 'tables_total')
     if done is not None and total:
@@ -51,15 +52,39 @@ def format_event(verb, event):
                 break
     if isinstance(percent, (int, float)):
         filled = int(percent / 5)
-        parts.insert(1, '[{}{}] {:.2f} %'.format('#' * filled, '-' * (20 - filled), percent))
+        shown = '{:.2f} %'.format(percent)
+        parts.insert(1, '[{}{}] {}'.format('#' * filled, '-' * (20 - filled), shown) if bar else shown)
     eta = event.get('eta')
     if isinstance(eta, (int, float)):
         minutes, seconds = divmod(int(eta), 60)
         parts.append('ETA {}:{:02d}:{:02d}'.format(minutes // 60, minutes % 60, seconds))
     message = _get(event, 'message', 'phase')
-    if message and len(parts) == 1:
+    if message:
         parts.append(str(message))
     return parts[0] + ': ' + ', '.join(parts[1:]) if len(parts) > 1 else parts[0] + '...'
+
+
+def progress_wanted(cli_ctx):
+    """False with --only-show-errors or core.disable_progress_bar."""
+    if getattr(cli_ctx, 'only_show_errors', False):
+        return False
+    try:
+        return not cli_ctx.config.getboolean('core', 'disable_progress_bar', fallback=False)
+    except Exception:  # pylint: disable=broad-except
+        return True
+
+
+def make_progress(cli_ctx, verb, stream=None):
+    """The terminal's one-line bar, or plain lines (with CI codes) when stderr is not a terminal."""
+    stream = stream or sys.stderr
+    try:
+        terminal = stream.isatty()
+    except (AttributeError, ValueError):
+        terminal = False
+    if terminal:
+        return ProgressLine(cli_ctx, verb, stream)
+    from azext_bacpac._progress_plain import PlainProgress
+    return PlainProgress(cli_ctx, verb, stream)
 
 
 class ProgressLine:
@@ -76,12 +101,7 @@ class ProgressLine:
                 return False
         except (AttributeError, ValueError):
             return False
-        if getattr(cli_ctx, 'only_show_errors', False):
-            return False
-        try:
-            return not cli_ctx.config.getboolean('core', 'disable_progress_bar', fallback=False)
-        except Exception:  # pylint: disable=broad-except
-            return True
+        return progress_wanted(cli_ctx)
 
     def __call__(self, *args, **kwargs):
         if not self.enabled:

@@ -59,7 +59,7 @@ def transform_operation_table(result):
         ('Status', result.get('status')),
         ('Progress', _percent(result.get('percentComplete'))),
         ('Rows', progress.get('rows', (result.get('summary') or {}).get('rows'))),
-        ('LastModified', result.get('lastModifiedTime')),
+        ('LastModified', _seconds(result.get('lastModifiedTime'))),
     ])
 
 
@@ -78,9 +78,18 @@ def transform_activity_table(result):
             ('Database', entry.get('databaseName')),
             ('State', entry.get('state')),
             ('Progress', _percent(entry.get('percentComplete'))),
-            ('StartTime', entry.get('startTime')),
+            ('StartTime', _seconds(entry.get('startTime'))),
         ]))
     return rows
+
+
+def _seconds(value):
+    """'2026-11-22T13:09:57.106544+00:00' -> '2026-11-22T13:09:57+00:00': tables stay under 120 columns."""
+    if isinstance(value, str) and '.' in value:
+        head, _, tail = value.partition('.')
+        zone = next((tail[i:] for i, c in enumerate(tail) if c in '+-Z'), '')
+        return head + zone
+    return value
 
 
 def _percent(value):

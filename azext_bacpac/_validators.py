@@ -55,6 +55,7 @@ def is_embedded(server):
 def validate_export(cmd, namespace):  # pylint: disable=unused-argument
     _validate_database_args(namespace)
     _validate_storage_args(namespace)
+    _warn_service_blob_name(namespace.storage_uri)
 
 
 def validate_import(cmd, namespace):  # pylint: disable=unused-argument
@@ -147,6 +148,20 @@ def _validate_storage_args(ns):
                  if getattr(ns, attr, None) is not None]
         if given:
             logger.info('%s: not used for local files; ignored.', ', '.join(given))
+
+
+def _warn_service_blob_name(uri):
+    """Warn (never fail) when the Import/Export service could not import this blob later."""
+    if urlsplit(uri).scheme.lower() not in ('http', 'https'):
+        return
+    from azext_bacpac.errors import InvalidInputError
+    from azext_bacpac.storage.blob import parse_blob_uri, service_name_problems
+    try:
+        location = parse_blob_uri(uri)
+    except InvalidInputError:
+        return          # the export itself says what is wrong
+    for problem in service_name_problems(location.name):
+        logger.warning('%s.', problem)
 
 
 def _password_from_env(ns):

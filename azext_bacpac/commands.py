@@ -18,4 +18,5 @@ def load_command_table(self, _):
         g.custom_command('wait', 'bacpac_wait')
         g.custom_command('preflight', 'bacpac_preflight', validator=validate_preflight,
                          table_transformer=transform_preflight_table)
-        g.custom_command('cancel', 'bacpac_cancel', confirmation=True, table_transformer=transform_activity_table)
+        # never prompts, as `az sql db op cancel` and Stop-AzSqlDatabaseActivity (--yes is accepted, and changes nothing)
+        g.custom_command('cancel', 'bacpac_cancel', table_transformer=transform_activity_table)

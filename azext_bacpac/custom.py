@@ -69,12 +69,14 @@ def bacpac_list(cmd, server_name=None, database_name=None, resource_group_name=N
                 output_shape='az'):
     del resource_group_name
     from azext_bacpac.operations import runner
-    records = runner.list_operations(ops.open_store(cmd), server_name, database_name, active_only)
+    with translated_errors():
+        records = runner.list_operations(ops.open_store(cmd), server_name, database_name, active_only)
     return [ops.shape(record, output_shape, 'activity') for record in records]
 
 
 def bacpac_wait(cmd, operation_status_link=None, operation_id=None, timeout=3600, interval=2.0):
     from azure.cli.core.azclierror import UnclassifiedUserFault
+    from azext_bacpac.operations.status import status_message
     operation_id = ops.operation_id_of(operation_status_link, operation_id)
     store = ops.open_store(cmd)
     record = ops.get_record(store, operation_id)
@@ -82,17 +84,17 @@ def bacpac_wait(cmd, operation_status_link=None, operation_id=None, timeout=3600
         final = ops.follow(cmd, store, operation_id, record.request_type, timeout=timeout, interval=interval)
     except TimeoutError as timed_out:
         current = timed_out.args[0]
-        raise UnclassifiedUserFault(
-            'Timed out after {} s: operation {} is still {} ({:.2f} %).'.format(
-                timeout, operation_id, current.state, current.percent),
-            'Wait longer with --timeout, or stop it with `az sql db bacpac cancel --operation-id {} --yes`.'
-            .format(operation_id)) from None
+        ops.exit_with(UnclassifiedUserFault(
+            'Timed out after {} s: operation {} is still {} ({}).'.format(
+                timeout, operation_id, current.state, status_message(current)),
+            'It goes on. Wait longer with --timeout, or stop it with `az sql db bacpac cancel --operation-id {}`.'
+            .format(operation_id)), ops.WAIT_TIMEOUT_EXIT_CODE)
     ops.raise_for_failure(final)
 
 
 def bacpac_cancel(cmd, operation_id, server_name=None, database_name=None, resource_group_name=None,
-                  elastic_pool_name=None, output_shape='az'):
-    del resource_group_name
+                  elastic_pool_name=None, output_shape='az', yes=False):
+    del resource_group_name, yes     # never prompts: --yes changes nothing
     from azure.cli.core.azclierror import ArgumentUsageError, InvalidArgumentValueError
     from azext_bacpac.operations import runner
     if elastic_pool_name:
@@ -106,6 +108,8 @@ def bacpac_cancel(cmd, operation_id, server_name=None, database_name=None, resou
         if given is not None and given != actual:
             raise InvalidArgumentValueError(
                 "Operation {} belongs to {} '{}', not '{}'.".format(operation_id, option, actual, given))
+    if not record.is_active:
+        logger.warning('Operation %s already ended %s: nothing was cancelled.', operation_id, record.state)
     with translated_errors():
         record = runner.cancel(store, operation_id)
     return [ops.shape(record, output_shape, 'activity')]
@@ -138,8 +142,11 @@ def bacpac_inspect(cmd, storage_uri, storage_key_type=None, storage_key=None, ve
         result = pipelines.inspect_package(storage_uri, verify_checksum=verify_checksum,
                                            storage_key_type=storage_key_type, storage_key=storage_key, **options)
     if ((result or {}).get('checksum') or {}).get('verified') is False:
-        logger.warning('model.xml does not match the checksum in Origin.xml: the package was altered or '
-                       'damaged, and import refuses it.')
+        from azure.cli.core.azclierror import FileOperationError
+        raise FileOperationError(
+            '{}: model.xml does not match the checksum in Origin.xml: the package was altered or damaged, and '
+            'import refuses it.'.format(redact_summary({'uri': storage_uri})['uri']),
+            'To look inside it anyway, add --verify-checksum false.')
     return redact_summary(result)
 
 

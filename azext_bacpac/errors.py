@@ -5,6 +5,10 @@ everything else -> 1. Messages are one line, name what is wrong, and never carry
 """
 
 
+OUT_OF_MEMORY = ("out of memory: the process could not get the memory it needed (a limit such as `ulimit -v`, or "
+                 "a container's); raise the limit or free memory, and run it again")
+
+
 class BacpacError(Exception):
     """Base class for errors a user can act on."""
 

@@ -7,6 +7,7 @@
 #   build/dev-extensions/bacpac -> the repository: AZURE_EXTENSION_DEV_SOURCES=build/dev-extensions,
 #                                  so the dev extension is named `bacpac` whatever the checkout's name
 #   out/azure-config/              AZURE_CONFIG_DIR: az never touches ~/.azure
+#   out/operations/                AZEXT_BACPAC_OPERATIONS_DIR: the operation store
 # Override with BACPAC_VENV, BACPAC_PYTHON, BACPAC_AZURE_CONFIG_DIR, AZURE_CLI_VERSION.
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -106,6 +107,7 @@ ensure_native() {
 az_env() {
     export AZURE_EXTENSION_DEV_SOURCES="$DEV_SOURCES"
     export AZURE_CONFIG_DIR="${BACPAC_AZURE_CONFIG_DIR:-$REPO/out/azure-config}"
+    export AZEXT_BACPAC_OPERATIONS_DIR="${AZEXT_BACPAC_OPERATIONS_DIR:-$REPO/out/operations}"
     export AZURE_CORE_COLLECT_TELEMETRY=false
     export AZURE_CORE_NO_COLOR=true
     mkdir -p "$AZURE_CONFIG_DIR"

@@ -87,10 +87,10 @@ class Harness:
     """A private config folder, a store, a source database and its clean package."""
 
     def __init__(self, root, rows, config=None):
-        from azext_bacpac.operations.store import OperationStore, default_store_path
+        from azext_bacpac.operations.store import OperationStore
         self.root = Path(root)
         self.config = Path(config) if config else self.root / "config"
-        self.store = OperationStore(default_store_path(str(self.config)))
+        self.store = OperationStore(str(self.config / "bacpac" / "operations.db"))
         self.source = self.root / "source"
         self.source.mkdir()
         self.counts = make_database(self.source / "big.sqlite", rows)

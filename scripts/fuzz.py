@@ -853,6 +853,7 @@ def _cli_environment():
         with open(os.path.join(target, "bacpac.egg-info", "PKG-INFO"), "w") as handle:
             handle.write("Metadata-Version: 2.1\nName: bacpac\nVersion: 0.1.0\n")
     os.environ.update({"AZURE_CONFIG_DIR": os.path.join(root, "config"), "AZURE_EXTENSION_DEV_SOURCES": dev,
+                       "AZEXT_BACPAC_OPERATIONS_DIR": os.path.join(root, "config", "bacpac"),
                        "AZURE_CORE_COLLECT_TELEMETRY": "false", "AZURE_CORE_NO_COLOR": "true"})
     _CLI_READY.append(root)
 

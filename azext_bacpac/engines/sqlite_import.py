@@ -121,7 +121,7 @@ class SqliteImportTarget:
             if "locked" in str(error).lower() or "busy" in str(error).lower():
                 return "is locked by another process (a write is in progress)"
             return "is not an empty SQLite database"
-        return f"holds {count} tables, indexes or views" if count else None
+        return f"holds {count} {'table, index or view' if count == 1 else 'tables, indexes or views'}" if count else None
 
     # -- building ------------------------------------------------------------------------------
     def create_schema(self, model, tables):

@@ -8,6 +8,7 @@ import time
 from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import ConflictError, NotFoundError
+from .identity import target_identity
 from .status import check_liveness
 from .store import OperationRecord, OperationStore, new_operation_id
 
@@ -31,10 +32,11 @@ def submit(store, request_type, server, database, storage_uri, parameters=None, 
         secrets["storage_uri"] = storage_uri
     record = OperationRecord(id=new_operation_id(), request_type=request_type, server=server, database=database,
                              storage_uri=clean_uri, resource_group=resource_group,
+                             target=target_identity(server, database),
                              parameters={"request": dict(parameters or {}), **_public(parameters)})
     busy = store.create(record)
-    if busy is not None and not check_liveness(store, busy).is_active:
-        busy = store.create(record)      # its worker was gone: the same test as show and list, then retry
+    while busy is not None and not check_liveness(store, busy).is_active:
+        busy = store.create(record)         # the one in the way had died: it is Failed now, go ahead
     if busy is not None:
         raise ConflictError(
             f"an {busy.request_type.lower()} (operation {busy.id}) is already in progress on database "
@@ -110,6 +112,6 @@ def list_operations(store, server=None, database=None, active_only=False):
     return [r for r in records if r.is_active] if active_only else records
 
 
-def open_store(config_dir=None):
+def open_store():
     from .store import default_store_path
-    return OperationStore(default_store_path(config_dir))
+    return OperationStore(default_store_path())

@@ -1,7 +1,13 @@
-"""Status words, and how a record whose worker died is turned into an honest Failed."""
+"""Status words, and how a record whose worker died is turned into an honest Failed.
+
+A record is declared Failed only when its worker is gone: no process with the worker's pid and start
+time. A worker that is alive but silent (stopped with SIGSTOP, swapped out, starved) is "not
+responding": still InProgress, so that a script never acts on a Failed that later turns Succeeded.
+"""
 import os
 import time
 
+from .identity import remove_scratch
 from .store import ACTIVE_STATES
 
 HEARTBEAT_SECONDS = 2.0
@@ -21,8 +27,8 @@ def status_message(record):
     if record.state in ("InProgress", "CancelInProgress"):
         silent = getattr(record, "not_responding", None)
         if silent:
-            return (f"Running, Progress = {record.percent:.2f} % (the worker process has not reported for "
-                    f"{silent:.0f} s; it is still there, so the operation is not over)")
+            return (f"Running, Progress = {record.percent:.2f} % (not responding: the worker, pid "
+                    f"{record.worker_pid}, has not reported for {silent:.0f} s)")
         return f"Running, Progress = {record.percent:.2f} %"
     if record.state == "Succeeded":
         return "Completed"
@@ -31,8 +37,20 @@ def status_message(record):
     return record.error_message or "Failed"
 
 
-def _process_alive(pid, operation_id):
+def process_start_time(pid):
+    """The kernel's start time of pid (clock ticks since boot, from /proc), or None where unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+        return fields[19].decode()
+    except (OSError, IndexError):
+        return None
+
+
+def _process_alive(pid, operation_id, start_time=None):
     """True when pid runs and (where /proc tells) is this operation's worker, not a reused pid."""
+    if start_time and process_start_time(pid) not in (None, start_time):
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -50,24 +68,23 @@ def _process_alive(pid, operation_id):
 
 
 def check_liveness(store, record, clock=time.time):
-    """Mark an active record Failed when its worker is gone; returns the current record.
-
-    A worker that is there but silent (stopped with SIGSTOP, starved, swapping) is "not responding",
-    never Failed: it may still publish, and a final state must stay final. Only a worker that no longer
-    exists (its pid is gone, or runs something else) ends the record."""
+    """Mark an active record Failed when its worker is gone; returns the current record."""
     if not record.is_active:
         return record
     moment = clock()
     reason = None
     if record.worker_pid:
-        if not _process_alive(record.worker_pid, record.id):
+        if not _process_alive(record.worker_pid, record.id, record.worker_start):
             reason = f"the worker process (pid {record.worker_pid}) ended without finishing the operation"
         elif record.heartbeat and moment - record.heartbeat > STALE_AFTER_SECONDS:
-            record.not_responding = moment - record.heartbeat
+            record.not_responding = moment - record.heartbeat     # alive: never Failed, only silent
     elif moment - record.queued_time > START_GRACE_SECONDS:
         reason = "the worker process never started"
     if reason:
-        message = f"Operation failed: {reason} (killed, or the machine restarted). An incomplete BACPAC or database is never published."
+        removed = remove_scratch(record.scratch)
+        left = f" Removed what it was writing: {', '.join(removed)}." if removed else ""
+        message = (f"Operation failed: {reason} (killed, or the machine restarted). An incomplete BACPAC or "
+                   f"database is never published.{left}")
         store.update(record.id, only_if_active=True, state="Failed", error_message=message, finish_time=moment)
         return store.get(record.id)
     return record

@@ -1,4 +1,8 @@
-"""Durable operation records: a small SQLite database under AZURE_CONFIG_DIR.
+"""Durable operation records: a small SQLite database in the user's state folder.
+
+The store lives outside AZURE_CONFIG_DIR on purpose: CI tasks (AzureCLI@2, GitHub's azure/cli) give
+every step a fresh config folder and delete it afterwards, and an operation must outlive the step
+that started it. AZEXT_BACPAC_OPERATIONS_DIR moves it.
 
 Safe for concurrent readers and writers (WAL, a busy timeout, one short transaction per call) and
 readable by the user only. A record never holds a secret: the storage URI is stored without its
@@ -12,15 +16,30 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 
-STORE_FOLDER = "bacpac"
+from .store_health import StoreError, explain, is_damaged, set_aside
+
+STORE_ENV = "AZEXT_BACPAC_OPERATIONS_DIR"
+STORE_FOLDER = "azext_bacpac"
 STORE_FILE = "operations.db"
 ACTIVE_STATES = ("Pending", "InProgress", "CancelInProgress")
 FINAL_STATES = ("Succeeded", "Failed", "Cancelled")
 
 
-def default_store_path(config_dir=None):
-    config_dir = config_dir or os.environ.get("AZURE_CONFIG_DIR") or os.path.expanduser("~/.azure")
-    return os.path.join(config_dir, STORE_FOLDER, STORE_FILE)
+def default_store_folder():
+    """$AZEXT_BACPAC_OPERATIONS_DIR, else the user's state folder: ~/.local/state/azext_bacpac
+    ($XDG_STATE_HOME/azext_bacpac) on Linux and macOS, %LOCALAPPDATA%\\azext_bacpac on Windows."""
+    configured = os.environ.get(STORE_ENV)
+    if configured:
+        return os.path.abspath(os.path.expanduser(configured))
+    if os.name == "nt":
+        base = os.environ.get("LOCALAPPDATA") or os.path.expanduser(os.path.join("~", "AppData", "Local"))
+    else:
+        base = os.environ.get("XDG_STATE_HOME") or os.path.expanduser(os.path.join("~", ".local", "state"))
+    return os.path.join(base, STORE_FOLDER)
+
+
+def default_store_path():
+    return os.path.join(default_store_folder(), STORE_FILE)
 
 
 def now():
@@ -35,6 +54,7 @@ class OperationRecord:
     server: str
     database: str
     storage_uri: str                    # without query string
+    target: str = None                  # the target's canonical identity (operations/identity.py)
     resource_group: str = None
     state: str = "Pending"              # Pending, InProgress, CancelInProgress, Succeeded, Failed, Cancelled
     percent: float = 0.0
@@ -43,6 +63,7 @@ class OperationRecord:
     last_modified_time: float = field(default_factory=now)
     finish_time: float = None
     current_table: str = None
+    phase: str = None                   # scan, schema, data, finish (pipelines/progress.py)
     tables_done: int = 0
     tables_total: int = None
     rows_done: int = 0
@@ -51,9 +72,11 @@ class OperationRecord:
     error_message: str = None
     error_type: str = None              # the error's class name (e.g. NotFoundError), for exit codes
     worker_pid: int = None
+    worker_start: str = None            # the worker's start time (/proc), so a reused pid is not taken for it
     heartbeat: float = None
     cancel_requested: int = 0
     parameters: dict = field(default_factory=dict)    # non-secret request parameters
+    scratch: list = None                # glob patterns of the files the worker writes before it publishes
     summary: dict = None
 
     @property
@@ -61,7 +84,7 @@ class OperationRecord:
         return self.state in ACTIVE_STATES
 
 
-_JSON_FIELDS = {"parameters", "summary"}
+_JSON_FIELDS = {"parameters", "summary", "scratch"}
 _COLUMNS = [f.name for f in fields(OperationRecord)]
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS operations (
@@ -74,10 +97,22 @@ CREATE INDEX IF NOT EXISTS operations_target ON operations(server, database, sta
 class OperationStore:
     """Reads and writes operation records in one SQLite file."""
 
+    busy_seconds = 30.0
+
     def __init__(self, path=None):
         self.path = path or default_store_path()
+        self.set_aside = None          # where a damaged store was moved, when this opening found one
         folder = os.path.dirname(self.path)
         os.makedirs(folder, mode=0o700, exist_ok=True)
+        try:
+            self._prepare()
+        except StoreError as error:
+            if not is_damaged(error.__cause__):
+                raise
+            self.set_aside = set_aside(self.path)     # the user's history: kept, never deleted
+            self._prepare()
+
+    def _prepare(self):
         with self._connect() as connection:
             connection.executescript(_SCHEMA)
             present = {row[1] for row in connection.execute("PRAGMA table_info(operations)")}
@@ -87,17 +122,22 @@ class OperationStore:
 
     @contextmanager
     def _connect(self):
+        """A connection; any SQLite error met while it is used becomes a one-line StoreError."""
+        connection = None
         old_mask = os.umask(0o077)     # the store, its WAL and shared-memory files: user only
         try:
-            connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        finally:
-            os.umask(old_mask)
-        try:
+            try:
+                connection = sqlite3.connect(self.path, timeout=self.busy_seconds, isolation_level=None)
+            finally:
+                os.umask(old_mask)
+            connection.execute(f"PRAGMA busy_timeout={int(self.busy_seconds * 1000)}")
             connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA busy_timeout=30000")
             yield connection
+        except sqlite3.Error as error:
+            raise explain(self.path, error, self.busy_seconds) from error
         finally:
-            connection.close()
+            if connection is not None:
+                connection.close()
 
     @staticmethod
     def _row(values):
@@ -119,13 +159,13 @@ class OperationStore:
             connection.execute("BEGIN IMMEDIATE")
             try:
                 if conflict_check:
-                    busy = connection.execute(
-                        f"SELECT {', '.join(_COLUMNS)} FROM operations WHERE server = ? AND database = ? "
-                        f"AND state IN ({', '.join('?' * len(ACTIVE_STATES))})",
-                        (record.server, record.database, *ACTIVE_STATES)).fetchone()
+                    active = connection.execute(
+                        f"SELECT {', '.join(_COLUMNS)} FROM operations "
+                        f"WHERE state IN ({', '.join('?' * len(ACTIVE_STATES))})", ACTIVE_STATES).fetchall()
+                    busy = next((row for row in map(self._row, active) if _same_target(row, record)), None)
                     if busy is not None:
                         connection.execute("ROLLBACK")
-                        return self._row(busy)
+                        return busy
                 connection.execute(f"INSERT INTO operations ({', '.join(_COLUMNS)}) VALUES "
                                    f"({', '.join('?' * len(_COLUMNS))})", self._values(record))
                 connection.execute("COMMIT")
@@ -169,6 +209,12 @@ class OperationStore:
         with self._connect() as connection:
             cursor = connection.execute(f"UPDATE operations SET {assignments} WHERE id = ?{condition}", arguments)
             return cursor.rowcount > 0
+
+
+def _same_target(one, other):
+    if one.target and other.target:
+        return one.target == other.target
+    return (one.server, one.database) == (other.server, other.database)
 
 
 def new_operation_id():

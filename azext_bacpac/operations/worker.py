@@ -14,11 +14,15 @@ import threading
 import time
 import traceback
 
-from ..errors import BacpacError, CancelledError
-from .status import HEARTBEAT_SECONDS
+from ..errors import OUT_OF_MEMORY, BacpacError, CancelledError
+from .identity import scratch_patterns
+from .status import HEARTBEAT_SECONDS, process_start_time
 from .store import OperationStore
+from .store_health import StoreError
 
 PROGRESS_EVERY_SECONDS = 0.25
+# The share of the percentage that the rows take; an import's indexes and checks come after them.
+DATA_SHARE = {"Export": 98.0, "Import": 80.0}
 CANCEL_CHECK_SECONDS = 0.2
 logger = logging.getLogger("azext_bacpac.worker")
 
@@ -26,67 +30,81 @@ logger = logging.getLogger("azext_bacpac.worker")
 class _Reporter:
     """Turns pipeline progress events into throttled record updates, and answers 'cancelled?'."""
 
-    def __init__(self, store, operation_id):
+    def __init__(self, store, operation_id, request_type=None):
         self.store = store
         self.operation_id = operation_id
         self.cancelled = threading.Event()
         self._last = 0.0
         self._last_cancel_check = 0.0
         self._lock = threading.Lock()
+        self._finishing = False
+        self._table = None
+        self.data_share = DATA_SHARE.get(request_type, 99.99)
 
     def progress(self, event):
         moment = time.time()
+        self._finishing = self._finishing or event.get("phase") == "finish"
         final_table = event.get("tablesDone") == event.get("tablesTotal")
-        if moment - self._last < PROGRESS_EVERY_SECONDS and not final_table:
+        new_table = event.get("table") != self._table
+        if moment - self._last < PROGRESS_EVERY_SECONDS and not final_table and not new_table \
+                and event.get("phase") == "data":
             return
+        self._table = event.get("table")
         self._last = moment
         with self._lock:
-            self.store.update(self.operation_id, only_if_active=True, heartbeat=moment,
-                              percent=_percent(event), current_table=event.get("table"),
-                              tables_done=event.get("tablesDone", 0), tables_total=event.get("tablesTotal"),
-                              rows_done=event.get("rows", 0), bytes_done=event.get("bytes", 0),
-                              bytes_total=event.get("bytesTotal"))
+            self._update(heartbeat=moment, percent=_percent(event, self.data_share),
+                         current_table=event.get("table"),
+                         phase=event.get("phase"),
+                         tables_done=event.get("tablesDone", 0), tables_total=event.get("tablesTotal"),
+                         rows_done=event.get("rows", 0), bytes_done=event.get("bytes", 0),
+                         bytes_total=event.get("bytesTotal"))
+
+    def _update(self, **changes):
+        """A progress write that never stops the work: a store gone or locked only costs this update."""
+        try:
+            self.store.update(self.operation_id, only_if_active=True, **changes)
+        except (StoreError, OSError) as error:
+            logger.warning("could not update the operation record: %s", error)
+
+    def _record(self):
+        try:
+            return self.store.get(self.operation_id)
+        except (StoreError, OSError) as error:
+            logger.warning("could not read the operation record: %s", error)
+            return None
 
     def is_cancelled(self):
-        """Asked by the pipeline between batches: a cancel request is seen within ~0.2 s."""
+        """Asked by the pipeline between batches: a cancel request is seen within ~0.2 s. Once the
+        pipeline is finishing, every call reads the record: the last one comes just before the output
+        is published, and a record that is already final (or gone) discards the output."""
         if not self.cancelled.is_set():
             moment = time.time()
-            if moment - self._last_cancel_check >= CANCEL_CHECK_SECONDS:
+            if self._finishing or moment - self._last_cancel_check >= CANCEL_CHECK_SECONDS:
                 self._last_cancel_check = moment
-                record = self.store.get(self.operation_id)
-                if record is not None and record.cancel_requested:
+                record = self._record()
+                if record is not None and (record.cancel_requested or not record.is_active):
                     self.cancelled.set()
         return self.cancelled.is_set()
-
-    def before_publish(self):
-        """Asked by the pipeline just before it publishes (renames the BACPAC into place, commits the
-        database): the record must still be active, and this update proves it atomically in the store.
-        A record someone already ended (cancelled, or declared Failed) is never published over."""
-        with self._lock:
-            if not self.store.update(self.operation_id, only_if_active=True, heartbeat=time.time()):
-                raise CancelledError("the operation had already ended before its result was published; the "
-                                     "result was discarded")
-            record = self.store.get(self.operation_id)
-        if record is not None and record.cancel_requested:
-            self.cancelled.set()
-            raise CancelledError("The operation was cancelled by the user.")
 
     def beat(self, stop):
         """Heartbeat thread: proves the worker is alive and picks up cancel requests."""
         while not stop.wait(HEARTBEAT_SECONDS / 2):
             with self._lock:
-                self.store.update(self.operation_id, only_if_active=True, heartbeat=time.time())
-            record = self.store.get(self.operation_id)
-            if record is not None and record.cancel_requested:
+                self._update(heartbeat=time.time())
+            record = self._record()
+            if record is not None and (record.cancel_requested or not record.is_active):
                 self.cancelled.set()
 
 
-def _percent(event):
-    """Share done, by bytes when the total is known, else by rows, else by tables; below 100 until the end."""
+def _percent(event, data_share=99.99):
+    """Share done: the data's share of the whole (by bytes when the total is known, else by rows, else by
+    tables) scaled to `data_share`; what follows the data (index builds) holds the rest until the end."""
+    if event.get("phase") == "finish":
+        return data_share
     for done, total in ((event.get("bytes"), event.get("bytesTotal")), (event.get("rows"), event.get("rowsTotal")),
                         (event.get("tablesDone"), event.get("tablesTotal"))):
         if done is not None and total:
-            return min(99.99, 100.0 * done / total)
+            return min(data_share, data_share * done / total)
     return 0.0
 
 
@@ -107,10 +125,12 @@ def run(store, operation_id, secrets):
         store.update(operation_id, only_if_active=True, state="Cancelled", finish_time=time.time(),
                      error_message="The operation was cancelled by the user before it started.")
         return 1
-    reporter = _Reporter(store, operation_id)
+    reporter = _Reporter(store, operation_id, record.request_type)
     started = time.time()
     if not store.update(operation_id, only_if_active=True, state="InProgress", start_time=started,
-                        heartbeat=started, worker_pid=os.getpid()):
+                        heartbeat=started, worker_pid=os.getpid(), worker_start=process_start_time(os.getpid()),
+                        scratch=scratch_patterns(record.request_type, record.server, record.database,
+                                                 record.storage_uri, os.getpid())):
         return 0      # cancelled before it started
     stop = threading.Event()
     beat = threading.Thread(target=reporter.beat, args=(stop,), daemon=True)
@@ -124,12 +144,13 @@ def run(store, operation_id, secrets):
     arguments.update(secrets)
     arguments.setdefault("storage_uri", record.storage_uri)
     arguments.update(server=record.server, database=record.database,
-                     progress=reporter.progress, cancel=reporter.is_cancelled,
-                     before_publish=reporter.before_publish)
+                     progress=reporter.progress, cancel=reporter.is_cancelled)
     function = pipelines.export_database if record.request_type == "Export" else pipelines.import_package
     try:
         summary = _call(function, arguments)
         outcome = dict(state="Succeeded", percent=100.0, summary=_jsonable(summary))
+    except MemoryError:
+        outcome = dict(state="Failed", error_message=OUT_OF_MEMORY, error_type="MemoryError")
     except CancelledError as error:
         outcome = dict(state="Cancelled", error_message=str(error) or "The operation was cancelled by the user.",
                        error_type=error_type_of(error))
@@ -145,8 +166,11 @@ def run(store, operation_id, secrets):
     finally:
         stop.set()
     outcome = redact(outcome, secret_strings(secrets))
-    # only an active record takes the outcome: one that was ended meanwhile keeps its final state
-    store.update(operation_id, only_if_active=True, finish_time=time.time(), heartbeat=time.time(), **outcome)
+    # A final state stays final: never turn a record that someone already declared ended.
+    if not store.update(operation_id, only_if_active=True, finish_time=time.time(), heartbeat=time.time(),
+                        **outcome):
+        logger.warning("the record was already final; this run's outcome (%s) was not recorded", outcome["state"])
+        return 1
     return 0 if outcome["state"] == "Succeeded" else 1
 
 

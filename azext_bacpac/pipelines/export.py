@@ -16,20 +16,18 @@ from ..format.package import table_layout
 from ..storage import open_location
 from . import parallel
 from .filters import select_tables
-from .progress import Progress
+from .progress import Progress, announce
 from .subset import subset_model
 
 
 def export_database(server, database, storage_uri, *, tables=None, exclude_tables=None, overwrite=False,
                     progress=None, cancel=None, compresslevel=None, storage_key_type=None,
-                    storage_key=None, workers=None, compressor=None, part_bytes=None, engine_options=None,
-                    before_publish=None):
+                    storage_key=None, workers=None, compressor=None, part_bytes=None, engine_options=None):
     """Export a database to a BACPAC at storage_uri; returns a summary dict.
 
     workers: worker processes (None: one per CPU for exports of PARALLEL_MIN_ROWS rows or more,
     none below; 0: none). compressor: 'zlib-ng', 'isal' or 'zlib' (None: the fastest installed).
     compresslevel: that library's level (None: its default, see format/deflate.py).
-    before_publish: called right before the BACPAC is put in place; raising there discards it.
 
     Summary keys: server, database, storageUri, path, tables (count), rows, bytes (BCP payload),
     packageBytes, elapsedSeconds, modelSource ('stored' | 'merged' | 'derived'), perTable
@@ -50,6 +48,7 @@ def export_database(server, database, storage_uri, *, tables=None, exclude_table
     if files is not None and hasattr(location, "check_not_source"):
         location.check_not_source(files(database), database)     # never write over the source
     location.check_writable(overwrite)          # before any data moves
+    announce(progress, "scan")
     with engine.export_source(database) as source:
         by_name = {table.full_name: table for table in source.model.tables}
         available = [(by_name[name].schema, by_name[name].name) for name in source.table_names]
@@ -95,14 +94,12 @@ def export_database(server, database, storage_uri, *, tables=None, exclude_table
                 warnings.extend(_verify_written(source, counts, tables_out.per_table()))
                 reporter.finishing()
                 assembler.close()
+                reporter.check_cancel()           # the last word before the BACPAC is published
             except BaseException:
                 if pool is not None:
                     pool.terminate()
                 assembler.abort()
                 raise
-            reporter.check_cancel()
-            if before_publish is not None:
-                before_publish()            # raises when the operation may no longer publish
             output.commit()
         model_source = source.model_source if len(kept) == len(available) else source.model_source + "+filtered"
     return {

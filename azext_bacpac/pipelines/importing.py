@@ -8,13 +8,13 @@ from ..storage import open_location
 from .filters import select_tables
 from .packages import open_package, table_batches
 from .parallel_import import open_decoder
-from .progress import Progress
+from .progress import Progress, announce
 from .subset import subset_model
 
 
 def import_package(storage_uri, server, database, *, tables=None, exclude_tables=None, progress=None,
                    cancel=None, storage_key_type=None, storage_key=None, max_uncompressed_size=None,
-                   workers=None, engine_options=None, before_publish=None):
+                   workers=None, engine_options=None):
     """Import the BACPAC at storage_uri into a new database; returns a summary dict.
 
     max_uncompressed_size: the cap on the package's declared uncompressed bytes (see
@@ -33,6 +33,7 @@ def import_package(storage_uri, server, database, *, tables=None, exclude_tables
     location = open_location(storage_uri, storage_key_type, storage_key)
     target = engine.import_target(database)
     target.check_target()                       # before reading anything
+    announce(progress, "scan")
     with open_package(location, max_total_bytes=max_uncompressed_size) as reader:
         available = [(t.schema, t.name) for t in reader.tables]
         chosen = select_tables(available, tables, exclude_tables)
@@ -52,6 +53,7 @@ def import_package(storage_uri, server, database, *, tables=None, exclude_tables
         # or swapped in whole: damage every row of which still decodes (it covers all tables only).
         expected_rows = reader.origin.total_rows if unfiltered and reader.origin.has_export_statistics else None
         with target:
+            announce(progress, "schema")
             target.create_schema(model, [model.table(t.schema, t.name) for t in table_data])
             layouts = {t.full_name: table_layout(reader.model, t.table) for t in table_data}
             loads_natively = getattr(target, "loads_natively", None)
@@ -77,8 +79,6 @@ def import_package(storage_uri, server, database, *, tables=None, exclude_tables
             warnings.extend(target.finish({"model.xml": model_bytes, "Origin.xml": reader.origin_bytes,
                                            "DacMetadata.xml": reader.metadata_bytes}))
             reporter.check_cancel()
-            if before_publish is not None:
-                before_publish()            # raises when the operation may no longer publish
             target.commit()
     return {
         "server": server, "database": database, "storageUri": location.uri, "path": str(location.path),

@@ -1,12 +1,20 @@
 """Progress reports and cooperative cancel for a running export or import.
 
 The callback receives dicts:
-  {"phase": "data" | "finish", "table": "[dbo].[T]", "tablesDone": n, "tablesTotal": m,
+  {"phase": "scan" | "schema" | "data" | "finish", "table": "[dbo].[T]", "tablesDone": n, "tablesTotal": m,
    "rows": rows so far, "bytes": BCP bytes so far, "rowsTotal": int or None, "bytesTotal": int or None}
 at every table boundary and about every MiB of data. cancel() is asked between batches; when it
 returns True the operation stops, cleans up and raises CancelledError.
 """
 from ..errors import CancelledError
+
+
+def announce(callback, phase):
+    """Tell the callback that a phase without row counts began ("scan": reading the source's schema and
+    statistics, or the package; "schema": creating the tables)."""
+    if callback is not None:
+        callback({"phase": phase, "table": None, "tablesDone": 0, "tablesTotal": None, "rows": 0, "bytes": 0,
+                  "rowsTotal": None, "bytesTotal": None})
 
 REPORT_EVERY = 1 << 20
 

@@ -33,7 +33,7 @@ from ..errors import ConflictError, InvalidInputError
 from .blob_errors import WRITE_PERMISSION_HINT, ErrorContext, SasToken, StorageError, error_code, scrub, translate
 
 __all__ = ["KEY_TYPES", "BlobLocation", "BlobWriter", "BlobRawReader", "StorageError", "is_blob_uri",
-           "parse_blob_uri", "check_blob_name", "normalize_key_type", "credential_for", "open_blob_writer",
+           "parse_blob_uri", "check_blob_name", "service_name_problems", "normalize_key_type", "credential_for", "open_blob_writer",
            "open_blob_reader", "validate_network_isolation", "managed_identity_credential",
            "MsalManagedIdentityCredential", "BlobFile"]
 
@@ -51,8 +51,9 @@ FIRST_READ_WINDOW = 64 * 1024     # first GET after a seek; doubles while reads 
 MAX_GET = 16 * MiB                # largest single ranged GET
 _THREAD_PREFIX = "bacpac-blob-stage"
 
-BLOB_NAME_MAX = 128               # "under 128 characters"
-BLOB_NAME_FORBIDDEN = ' <>*%&:\\/?'
+BLOB_NAME_MAX = 1024              # Azure Blob Storage: 1 to 1,024 characters
+SERVICE_NAME_MAX = 128            # the Import/Export service: "under 128 characters"
+SERVICE_NAME_FORBIDDEN = ' <>*%&:\\?'
 _CONTAINER_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$")
 _SPECIAL_CONTAINERS = ("$root", "$web", "$logs")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
@@ -175,22 +176,36 @@ def _check_container_name(name):
         f"digits and single hyphens, starting and ending with a letter or a digit")
 
 
+def _shown(name):
+    return name if len(name) <= 60 else name[:57] + "..."
+
+
 def check_blob_name(name):
-    """The service's rule for the BACPAC's name (StorageUri's last segment), one clear error per rule."""
-    shown = name if len(name) <= 60 else name[:57] + "..."
+    """Azure Blob Storage's own rules for the BACPAC's name (StorageUri's last segment): every name the
+    storage accepts is accepted (the Import/Export service's stricter rule is only a warning, below)."""
     if not name:
         raise InvalidInputError("the BACPAC's blob name (the last segment of --storage-uri) is empty")
-    if len(name) >= BLOB_NAME_MAX:
-        raise InvalidInputError(f"the BACPAC's blob name '{shown}' is {len(name)} characters long; "
-                                f"it must be under {BLOB_NAME_MAX} characters")
+    if len(name) > BLOB_NAME_MAX:
+        raise InvalidInputError(f"the BACPAC's blob name '{_shown(name)}' is {len(name)} characters long; "
+                                f"Azure Blob Storage takes at most {BLOB_NAME_MAX}")
     if name.endswith("."):
-        raise InvalidInputError(f"the BACPAC's blob name '{shown}' ends with '.'; it must not end with a dot")
-    bad = [c for c in BLOB_NAME_FORBIDDEN if c in name]
+        raise InvalidInputError(f"the BACPAC's blob name '{_shown(name)}' ends with '.'; Azure Blob Storage "
+                                f"drops a trailing dot, so it must not end with one")
+
+
+def service_name_problems(name):
+    """Why the Import/Export service (az sql db import, New-AzSqlDatabaseImport) would refuse this name,
+    if it would: [] or one sentence."""
+    problems = []
+    if len(name) >= SERVICE_NAME_MAX:
+        problems.append(f"it is {len(name)} characters long (the service takes under {SERVICE_NAME_MAX})")
+    bad = [c for c in SERVICE_NAME_FORBIDDEN if c in name]
     if bad:
-        listed = ", ".join("space" if c == " " else f"'{c}'" for c in bad)
-        raise InvalidInputError(
-            f"the BACPAC's blob name '{shown}' contains {listed}; it must not contain spaces or "
-            f"< > * % & : \\ / ? (after %-decoding of the URI)")
+        problems.append("it contains " + ", ".join("a space" if c == " " else f"'{c}'" for c in bad))
+    if not problems:
+        return []
+    return [f"the Import/Export service (az sql db import, New-AzSqlDatabaseImport) would refuse the blob name "
+            f"'{_shown(name)}': {' and '.join(problems)}; this tool writes and reads it"]
 
 
 # ---- credentials -----------------------------------------------------------------------------

@@ -19,7 +19,7 @@ def own_records():
     every record a bridge test adds, once it has ended, with its worker's log, so that no other test
     finds it (`list --active-only`, "the first Failed record", conflicts)."""
     from azext_bacpac.operations.store import ACTIVE_STATES, OperationStore, default_store_path
-    operations = OperationStore(default_store_path(CONFIG_DIR))
+    operations = OperationStore(default_store_path())
     before = {record.id for record in operations.list()}
     yield operations
     added = [record.id for record in operations.list() if record.id not in before]

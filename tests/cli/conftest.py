@@ -41,6 +41,7 @@ def _make_dev_sources():
 _make_dev_sources()
 AZ_ENV = {
     'AZURE_CONFIG_DIR': CONFIG_DIR,
+    'AZEXT_BACPAC_OPERATIONS_DIR': os.path.join(CONFIG_DIR, 'bacpac'),   # the operation store
     'AZURE_EXTENSION_DEV_SOURCES': DEV_SOURCES,
     'AZURE_CORE_COLLECT_TELEMETRY': 'false',
     'AZURE_CORE_NO_COLOR': 'true',

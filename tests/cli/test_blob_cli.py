@@ -128,16 +128,30 @@ def test_cancelled_blob_export_leaves_no_blob(az, azurite, secrets_env, tmp_path
     assert blobs(azurite, container) == []
 
 
-@pytest.mark.parametrize('blob_name, words', [
-    ('bad name.bacpac', 'space'), ('ends-with-dot.', "'.'"), ('a*b.bacpac', '*'), ('x' * 130, '128'),
-])
-def test_blob_name_errors(az, sample_db, azurite, secrets_env, blob_name, words):
+def _export_to_blob(az, sample_db, azurite, secrets_env, blob_name):
     server, _, name = sample_db
     container = azurite.new_container()
     secrets_env(ACCOUNT_KEY)
     from urllib.parse import quote
-    result = az('sql', 'db', 'bacpac', 'export', '-s', server, '-n', name, '--storage-uri',
-                azurite.url(container, quote(blob_name)), '--storage-key-type', 'StorageAccessKey')
+    return container, az('sql', 'db', 'bacpac', 'export', '-s', server, '-n', name, '--storage-uri',
+                         azurite.url(container, quote(blob_name)), '--storage-key-type', 'StorageAccessKey')
+
+
+@pytest.mark.parametrize('blob_name, words', [
+    ('shop sas.bacpac', 'a space'), ('shop_2024-01-01T10:00.bacpac', "':'"), ('backups/2024/a*b.bacpac', "'*'"),
+    ('x' * 130, '130 characters'),
+])
+def test_names_azure_blob_accepts_export_with_a_warning(az, sample_db, azurite, secrets_env, blob_name, words):
+    container, result = _export_to_blob(az, sample_db, azurite, secrets_env, blob_name)
+    assert result.exit_code == 0, result
+    warning = [line for line in result.stderr.splitlines() if 'Import/Export service' in line]
+    assert warning and warning[0].startswith('WARNING: ') and words in warning[0]
+    assert blobs(azurite, container) == [blob_name]
+
+
+@pytest.mark.parametrize('blob_name, words', [('ends-with-dot.', "'.'"), ('x' * 1025, '1025')])
+def test_blob_name_errors(az, sample_db, azurite, secrets_env, blob_name, words):
+    container, result = _export_to_blob(az, sample_db, azurite, secrets_env, blob_name)
     assert result.exit_code == 1, result
     assert words in result.stderr
     assert blobs(azurite, container) == []

@@ -183,9 +183,11 @@ def test_checksum_mismatch_is_shown_by_inspect_and_refused_by_import(az, exporte
             content = source.read(item.filename)
             out.writestr(item, content + b'\n' if item.filename == 'model.xml' else content)
     result = az('sql', 'db', 'bacpac', 'inspect', '--storage-uri', altered)
+    _assert_error(result, 1, azerr.FileOperationError)
+    assert 'model.xml does not match the checksum' in result.stderr and '--verify-checksum false' in result.stderr
+    result = az('sql', 'db', 'bacpac', 'inspect', '--storage-uri', altered, '--verify-checksum', 'false')
     assert result.exit_code == 0, result
-    assert json.loads(result.stdout)['checksum']['verified'] is False
-    assert 'WARNING: model.xml does not match the checksum' in result.stderr
+    assert json.loads(result.stdout)['checksum']['verified'] is None
     result = az('sql', 'db', 'bacpac', 'import', '-s', server, '-n', 'from_altered', '--storage-uri', altered)
     _assert_error(result, 1, azerr.FileOperationError)
     assert not (folder / 'from_altered.sqlite').exists()

@@ -127,7 +127,7 @@ def test_killed_worker_is_reported_failed(az, big_folder, tmp_path):
     target = tmp_path / 'killed.bacpac'
     record, _ = start_export(az, big_folder, target)
     from azext_bacpac.operations.store import OperationStore, default_store_path
-    store = OperationStore(default_store_path(CONFIG_DIR))
+    store = OperationStore(default_store_path())
     pid = wait_until(lambda: (lambda r: r.worker_pid if r.state == 'InProgress' else None)(store.get(record['name'])))
     os.kill(pid, signal.SIGKILL)
     final = wait_until(lambda: (lambda r: r if r['state'] != 'InProgress' else None)(show(az, record['name'])), 30)
@@ -140,7 +140,7 @@ def test_killed_worker_is_reported_failed(az, big_folder, tmp_path):
 def test_wait_exit_codes(az, big_folder, tmp_path):
     ok, _ = start_export(az, big_folder, tmp_path / 'ok.bacpac')
     timed_out = az('sql', 'db', 'bacpac', 'wait', '--operation-id', ok['name'], '--timeout', '0', '--interval', '0.1')
-    assert timed_out.exit_code == 1 and 'Timed out' in timed_out.stderr
+    assert timed_out.exit_code == 124 and 'Timed out' in timed_out.stderr and 'It goes on' in timed_out.stderr
     assert az('sql', 'db', 'bacpac', 'wait', '--operation-id', ok['name']).exit_code == 0
     # a failed operation: the same file again, without --overwrite
     failed, _ = start_export(az, big_folder, tmp_path / 'ok.bacpac')
@@ -160,8 +160,9 @@ def test_show_unknown_and_bad_arguments(az):
     assert az('sql', 'db', 'bacpac', 'show', '--operation-id', '3fa85f64-5717-4562-b3fc-2c963f66afa6').exit_code == 3
     bad = az('sql', 'db', 'bacpac', 'show', '--operation-id', 'not-a-guid')
     assert bad.exit_code == 1 and isinstance(bad.error, azerr.InvalidArgumentValueError)
-    neither = az('sql', 'db', 'bacpac', 'show')
-    assert neither.exit_code == 1 and isinstance(neither.error, azerr.RequiredArgumentMissingError)
+    for command in ('show', 'wait'):
+        neither = az('sql', 'db', 'bacpac', command)
+        assert neither.exit_code == 2 and 'Give --operation-status-link or --operation-id' in neither.stderr
     pool = az('sql', 'db', 'bacpac', 'cancel', '--operation-id', '3fa85f64-5717-4562-b3fc-2c963f66afa6',
               '--elastic-pool', 'p', '--yes')
     assert pool.exit_code == 1
@@ -184,7 +185,7 @@ def test_secrets_never_reach_the_worker_command_line_store_or_logs(az, big_folde
     record, _ = start_export(az, big_folder, tmp_path / 's.bacpac', '-u', 'dba', '--storage-key-type',
                              'StorageAccessKey', '--storage-key', KEY)
     from azext_bacpac.operations.store import OperationStore, default_store_path
-    store = OperationStore(default_store_path(CONFIG_DIR))
+    store = OperationStore(default_store_path())
     pid = wait_until(lambda: store.get(record['name']).worker_pid)
     with open('/proc/{}/cmdline'.format(pid), 'rb') as handle:
         command_line = handle.read()

@@ -187,3 +187,33 @@ def test_invalid_input_caused_by_a_format_error_is_a_file_error():
             raise dom.InvalidInputError('the package was altered; refused')
     except dom.InvalidInputError as error:
         assert type(to_azclierror(error)) is az.FileOperationError
+
+
+def test_plain_progress_is_paced_and_names_each_phase_and_table():
+    from azext_bacpac._progress_plain import PlainProgress
+    moments = iter([0, 1, 2, 20, 21, 22])
+    out = io.StringIO()
+    plain = PlainProgress(_Ctx(), 'Importing', stream=out, environ={'TF_BUILD': 'True'}, clock=lambda: next(moments))
+    for event in ({'message': 'reading the package'}, {'table': 'T', 'rows': 1, 'percent': 10.0},
+                  {'table': 'T', 'rows': 2, 'percent': 10.5}, {'table': 'T', 'rows': 3, 'percent': 30.0},
+                  {'table': 'U', 'rows': 4, 'percent': 31.0},
+                  {'message': 'building indexes and checking constraints', 'percent': 80.0}):
+        plain(event)
+    plain.close()
+    lines = out.getvalue().splitlines()
+    assert [line for line in lines if not line.startswith('##vso')] == [
+        'Importing: reading the package', 'Importing: 10.00 %, 1 rows, T', 'Importing: 30.00 %, 3 rows, T',
+        'Importing: 31.00 %, 4 rows, U', 'Importing: 80.00 %, building indexes and checking constraints']
+    assert '##vso[task.setprogress value=80;]Importing' in lines
+
+
+def test_table_rows_fit_in_120_columns():
+    from azext_bacpac._transformers import transform_activity_table, transform_operation_table
+    row = transform_operation_table({'name': '3fa85f64-5717-4562-b3fc-2c963f66afa6', 'requestType': 'Export',
+                                     'databaseName': 'sales', 'state': 'Succeeded',
+                                     'status': 'Completed', 'percentComplete': 100.0,
+                                     'summary': {'rows': 10234}, 'lastModifiedTime': '2026-11-22T13:09:57.106544+00:00'})
+    assert row['LastModified'] == '2026-11-22T13:09:57+00:00'
+    assert sum(len(str(v)) + 2 for v in row.values()) <= 120
+    (entry,) = transform_activity_table([{'name': 'x', 'startTime': '2026-11-22T13:09:57.1Z'}])
+    assert entry['StartTime'] == '2026-11-22T13:09:57Z'

@@ -154,3 +154,19 @@ def test_worker_that_never_started_is_reported_failed(store):
     item = record(state="Pending", queued_time=time.time() - 120)
     store.create(item)
     assert "never started" in check_liveness(store, store.get(item.id)).error_message
+
+
+def test_a_live_silent_worker_is_not_responding_and_a_reused_pid_is_dead(store):
+    from azext_bacpac.operations.status import process_start_time, status_message
+    item = record(state="InProgress", heartbeat=time.time() - 60)
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time, sys; time.sleep(30)", item.id])
+    try:
+        item.worker_pid, item.worker_start = sleeper.pid, process_start_time(sleeper.pid)
+        store.create(item)
+        checked = check_liveness(store, store.get(item.id))
+        assert checked.state == "InProgress" and "not responding" in status_message(checked)
+        store.update(item.id, worker_start=str(int(item.worker_start) - 1))     # same pid, another process
+        assert check_liveness(store, store.get(item.id)).state == "Failed"
+    finally:
+        sleeper.kill()
+        sleeper.wait()

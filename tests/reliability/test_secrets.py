@@ -50,7 +50,7 @@ class Scan:
 
     def worker_command_line(self, operation_id):
         from azext_bacpac.operations.store import OperationStore, default_store_path
-        record = OperationStore(default_store_path(CONFIG_DIR)).get(operation_id)
+        record = OperationStore(default_store_path()).get(operation_id)
         try:
             with open(f"/proc/{record.worker_pid}/cmdline", "rb") as handle:
                 line = handle.read()
