@@ -18,6 +18,7 @@ from . import sqlite_catalog
 from .sqlite import engine_error
 from .sqlite_ddl import plan_tables
 from .sqlite_schema import quote_ident, read_tables, user_object_count
+from .sqlite_types import numbers_may_stay_text
 
 FILE_MODE = 0o600
 # temp_store FILE: index builds sort in cache_size memory and spill the rest to a temporary file
@@ -175,6 +176,7 @@ class SqliteImportTarget:
                 for index in plan.indexes:
                     self._create_index(plan, index)
             self._check_foreign_keys()
+            self._count_exact_text()
             infos = read_tables(self.conn)
             catalog = sqlite_catalog.StoredCatalog(package_parts["model.xml"], package_parts.get("Origin.xml"),
                                                    package_parts.get("DacMetadata.xml"))
@@ -208,6 +210,21 @@ class SqliteImportTarget:
                                  f"({first_error}); the package's definition is kept for export")
             return
         self.warnings.append(f"index {index.model_name} could not be created in SQLite ({first_error})")
+
+    def _count_exact_text(self):
+        """Name the decimal/money columns where values stayed exact text (sqlite_types.exact_number):
+        one scan of each table that has a column that may hold them."""
+        for plan in self._plans.values():
+            columns = [c.name for c in plan.columns if not c.encrypted and numbers_may_stay_text(c.sql_type)]
+            if not columns:
+                continue
+            sums = ", ".join(f"sum(typeof({quote_ident(c)}) = 'text')" for c in columns)
+            counts = self.conn.execute(f"SELECT {sums} FROM {quote_ident(plan.sqlite_name)}").fetchone()
+            kept = [f"{column} ({count})" for column, count in zip(columns, counts) if count]
+            if kept:
+                self.warnings.append(f"table {plan.table.full_name}: values kept as exact text, as SQLite numbers "
+                                     f"would lose digits (more than 15 significant): {', '.join(kept)}; they "
+                                     f"sort and compare as text")
 
     def _check_foreign_keys(self):
         if not any(plan.foreign_keys for plan in self._plans.values()):
