@@ -261,15 +261,13 @@ def test_native_database_round_trips_values_and_schema(tmp_path, server):
 
 
 def _schema(conn):
-    """What must survive: tables, columns, nullability, keys, foreign keys, indexes, defaults.
-    (An import adds a '<column>__sql_variant' companion to each sql_variant column: not compared.)"""
+    """What must survive: tables, columns, nullability, keys, foreign keys, indexes, defaults."""
     shape = {}
     names = [n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE "
                                         "'sqlite%' AND name NOT LIKE '\\_\\_bacpac%' ESCAPE '\\' ORDER BY name")]
     for name in names:
         columns = [(c, bool(notnull) or bool(pk), pk, default is not None)
-                   for _, c, _, notnull, default, pk in conn.execute(f'PRAGMA table_info("{name}")')
-                   if not c.endswith("__sql_variant")]
+                   for _, c, _, notnull, default, pk in conn.execute(f'PRAGMA table_info("{name}")')]
         fks = sorted((fk[2], fk[3], fk[4], fk[6]) for fk in conn.execute(f'PRAGMA foreign_key_list("{name}")'))
         indexes = sorted((i[1] if i[3] == "c" else i[3], i[2], tuple(
             (x[2], x[3]) for x in conn.execute(f'PRAGMA index_xinfo("{i[1]}")') if x[5]))

@@ -293,6 +293,8 @@ class _TableLoader:
         self.mapper = plan.row_mapper()
         self.mapped_elsewhere = False     # set by a pipeline whose decoder already applies mapper_spec()
         self.rows = 0
+        self.variants = [c.name for c in plan.columns if c.companion]
+        self.alias = next((i for i, c in enumerate(plan.columns) if c.name == plan.rowid_alias), None)
 
     def mapper_spec(self):
         """(width, outputs) of this table's row mapper (rowmap.compile_row_mapper), picklable."""
@@ -307,7 +309,10 @@ class _TableLoader:
     def insert(self, rows):
         mapper = None if self.mapped_elsewhere else self.mapper
         try:
-            self.conn.executemany(self.sql, rows if mapper is None else map(mapper, rows))
+            if self.variants:
+                self._insert_with_variants(rows if mapper is None else list(map(mapper, rows)))
+            else:
+                self.conn.executemany(self.sql, rows if mapper is None else map(mapper, rows))
         except sqlite3.Error as error:
             raise EngineError(f"table {self.plan.table.full_name}: SQLite refused a row after row {self.rows}: "
                               f"{error}") from None
@@ -319,3 +324,16 @@ class _TableLoader:
             raise EngineError(f"table {self.plan.table.full_name}: a value after row {self.rows} cannot be "
                               f"stored in SQLite: {error}") from None
         self.rows += len(rows)
+
+    def _insert_with_variants(self, rows):
+        """Rows whose sql_variant bytes follow the table's columns: the columns into the table, the
+        bytes into sqlite_catalog.VARIANTS_TABLE by rowid (the identity key's value, else the row's
+        number: the table is new, so SQLite numbers its rows 1, 2, 3...)."""
+        width = len(self.plan.columns)
+        self.conn.executemany(self.sql, [row[:width] for row in rows])
+        kept = []
+        for number, row in enumerate(rows, self.rows + 1):
+            rowid = number if self.alias is None else row[self.alias]
+            kept.extend((self.plan.sqlite_name, column, rowid, raw)
+                        for column, raw in zip(self.variants, row[width:]) if raw is not None)
+        self.conn.executemany(f"INSERT INTO {quote_ident(sqlite_catalog.VARIANTS_TABLE)} VALUES (?, ?, ?, ?)", kept)

@@ -24,7 +24,7 @@ Values are stored so the sqlite3 shell shows them as SQL Server would:
 | uniqueidentifier | TEXT, canonical upper case (as SQL Server prints it) |
 | binary, varbinary, image, rowversion, geography, geometry, hierarchyid, CLR types | BLOB |
 | Always Encrypted columns | BLOB (the ciphertext), declared `ENCRYPTED <type>` |
-| sql_variant | its natural value (as above for its base type); a companion BLOB column `<name>__sql_variant` |
+| sql_variant | its natural value (as above for its base type); the bookkeeping table `__bacpac_variants` |
 |             | holds the exact bytes where the value alone would not give them back (varchar, decimal...) |
 
 Date/time text carries more digits than the column scale only if the value has them, so that no
@@ -50,7 +50,6 @@ MONEY_NAMES = {"money", "smallmoney"}
 _TEXT_MARKED = {"xml", "sysname"}
 # Significant digits a decimal keeps through a REAL (DBL_DIG): text -> double -> shortest repr gives it back.
 REAL_DIGITS = 15
-VARIANT_SUFFIX = "__sql_variant"
 
 
 # ---- declared types ----------------------------------------------------------------------------
@@ -460,10 +459,6 @@ def variant_from_sqlite(main, raw):
         if type(natural) is type(main) and natural == main:
             return cell
     return main
-
-
-def variant_companion(column_name):
-    return column_name + VARIANT_SUFFIX
 
 
 __all__ = ["declared_type", "type_sql", "import_adapter", "export_adapter", "variant_natural",
