@@ -113,9 +113,10 @@ class TablePlan:
         which the loader stores in sqlite_catalog.VARIANTS_TABLE."""
         outputs, companions = [], []
         for i, column in enumerate(self.columns):
-            if column.companion:
+            if column.sql_type.name == "sql_variant" and not column.encrypted:
                 outputs.append((variant_natural, i))
-                companions.append((_raw_bytes, i))
+                if column.companion:
+                    companions.append((_raw_bytes, i))
                 continue
             adapter = None if i in raw_decoded else import_adapter(column.sql_type, column.encrypted)
             outputs.append(i if adapter is None else (adapter, i))

@@ -130,8 +130,13 @@ class SqliteImportTarget:
         plans, warnings = plan_tables(model, tables)
         self.warnings.extend(warnings)
         self._plans = {plan.table.full_name: plan for plan in plans}
+        if not self.engine.bookkeeping:
+            for plan in plans:
+                for column in plan.columns:
+                    column.companion = None        # sql_variant: the visible value only
         try:
-            sqlite_catalog.create(self.conn)
+            if self.engine.bookkeeping:
+                sqlite_catalog.create(self.conn)
             for plan in plans:
                 self.conn.execute(plan.create_table_sql())
         except sqlite3.Error as error:
@@ -177,20 +182,25 @@ class SqliteImportTarget:
                     self._create_index(plan, index)
             self._check_foreign_keys()
             self._count_exact_text()
-            infos = read_tables(self.conn)
-            catalog = sqlite_catalog.StoredCatalog(package_parts["model.xml"], package_parts.get("Origin.xml"),
-                                                   package_parts.get("DacMetadata.xml"))
-            for plan in self._plans.values():
-                schema, name = plan.table.schema, plan.table.name
-                catalog.tables[plan.sqlite_name] = sqlite_catalog.StoredTable(
-                    plan.sqlite_name, schema, name, infos[plan.sqlite_name].fingerprint(), plan.companions,
-                    {index.sqlite_name: index.model_name for index in plan.indexes
-                     if index.sqlite_name in {i.name for i in infos[plan.sqlite_name].indexes}})
-            sqlite_catalog.write(self.conn, catalog)
+            if self.engine.bookkeeping:
+                self._write_catalog(package_parts)
             self.conn.execute("COMMIT")
         except sqlite3.Error as error:
             raise engine_error(error, f"database '{self.database}'") from None
         return self.warnings
+
+    def _write_catalog(self, package_parts):
+        """The bookkeeping tables a lossless re-export reads (sqlite_catalog)."""
+        infos = read_tables(self.conn)
+        catalog = sqlite_catalog.StoredCatalog(package_parts["model.xml"], package_parts.get("Origin.xml"),
+                                               package_parts.get("DacMetadata.xml"))
+        for plan in self._plans.values():
+            schema, name = plan.table.schema, plan.table.name
+            catalog.tables[plan.sqlite_name] = sqlite_catalog.StoredTable(
+                plan.sqlite_name, schema, name, infos[plan.sqlite_name].fingerprint(), plan.companions,
+                {index.sqlite_name: index.model_name for index in plan.indexes
+                 if index.sqlite_name in {i.name for i in infos[plan.sqlite_name].indexes}})
+        sqlite_catalog.write(self.conn, catalog)
 
     def _create_index(self, plan, index):
         try:
