@@ -4,8 +4,8 @@ Declared types carry the SQL Server type, spelled as T-SQL does (`NVARCHAR(50)`,
 `"NVARCHAR(MAX)"` - quoted, because SQLite's grammar has no MAX). SQLite picks a column's
 affinity from substrings of that name, and NUMERIC affinity rewrites any text that looks like a
 number into a REAL, keeping 15 digits. Where that would damage exact text, the SQLite storage word
-comes first: `TEXT DECIMAL(38,10)`, `TEXT MONEY`, `TEXT XML`, `BLOB SQL_VARIANT` (BLOB affinity:
-values are kept exactly as stored). Identity primary keys of integer type are declared `INTEGER`,
+comes first: `BLOB DECIMAL(38,10)`, `BLOB MONEY`, `BLOB SQL_VARIANT` (BLOB affinity: values are kept
+exactly as stored, numbers as numbers, text as text), `TEXT XML`. Identity primary keys of integer type are declared `INTEGER`,
 SQLite's own identity idiom (a rowid alias: new rows get the next value).
 
 Values are stored so the sqlite3 shell shows them as SQL Server would:
@@ -14,7 +14,8 @@ Values are stored so the sqlite3 shell shows them as SQL Server would:
 | --- | --- |
 | tinyint, smallint, int, bigint, bit | INTEGER (bit 0/1) |
 | decimal/numeric(p,0) with p <= 18 | INTEGER |
-| other decimal/numeric, money, smallmoney | TEXT, exact, scale kept ('12.3400') |
+| other decimal/numeric, money, smallmoney | INTEGER at scale 0 when it fits, REAL with at most 15 |
+|                                          | significant digits, else TEXT, exact, scale kept (exact_number) |
 | float, real | REAL |
 | char/varchar/nchar/nvarchar/text/ntext/xml | TEXT (char(n) keeps its padding) |
 | date | TEXT '2003-02-01' |
@@ -28,9 +29,9 @@ Values are stored so the sqlite3 shell shows them as SQL Server would:
 |             | holds the exact bytes where the value alone would not give them back (varchar, decimal...) |
 
 Date/time text carries more digits than the column scale only if the value has them, so that no
-value is ever rounded on the way in. The text forms are ones SQLite's date functions read. Exact
-decimals are text, so SQL comparisons on them are textual: write `CAST(price AS REAL) > 10` (or
-`price + 0 > 10`) for a numeric comparison.
+value is ever rounded on the way in. The text forms are ones SQLite's date functions read. Decimals
+with at most 15 significant digits are numbers; only those columns that may hold more (money,
+decimal(p > 15)) are declared with BLOB affinity, where the rare exact text sorts after every number.
 """
 import datetime
 import decimal
