@@ -412,6 +412,39 @@ small_text(cell *out, size_t length)
 
 #define REAL_DIGITS 15    /* sqlite_types.REAL_DIGITS */
 
+/* The double nearest to the decimal text s (digits `first`..`last` of `digits` significant, at most 15),
+ * as Python's float(text) gives it. The significand and 10**k (k <= 22) are exact doubles, so one
+ * multiplication or division rounds correctly (Clinger's fast path), whatever the locale; strtod
+ * otherwise (exponents beyond 22: decimal(38, 38) and the like). */
+static double
+exact_real(char *s, size_t length, size_t start, size_t first, size_t last, size_t digits)
+{
+    static const double POW10[23] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
+                                     1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    if (!first)
+        return s[0] == '-' ? -0.0 : 0.0;
+    const char *point = memchr(s, '.', length);
+    long fraction = point ? (long)(s + length - point - 1) : 0;
+    long exponent = (long)(digits - last) - fraction;
+    double significand = 0;
+    size_t index = 0;
+    for (size_t i = start; i < length; i++) {
+        if (s[i] == '.')
+            continue;
+        index++;
+        if (index >= first && index <= last)
+            significand = significand * 10 + (s[i] - '0');
+    }
+    double value;
+    if (exponent >= -22 && exponent <= 22) {
+        value = exponent < 0 ? significand / POW10[-exponent] : significand * POW10[exponent];
+    } else {
+        s[length] = '\0';
+        return strtod(s, NULL);
+    }
+    return s[0] == '-' ? -value : value;
+}
+
 /* Exact decimal text in out->small as sqlite_types.exact_number stores it: an INTEGER when it has no
  * point and fits int64, a REAL when it has at most 15 significant digits, else the text itself. */
 static row_result
@@ -450,9 +483,8 @@ number_cell(cell *out, size_t length)
         }
     }
     if (!nonzero || last - first + 1 <= REAL_DIGITS) {
-        s[length] = '\0';
         out->kind = CELL_DOUBLE;
-        out->real = strtod(s, NULL);
+        out->real = exact_real(s, length, start, first, last, digits);
         return ROW_OK;
     }
     return small_text(out, length);
