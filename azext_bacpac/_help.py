@@ -78,11 +78,18 @@ long-summary: >
     export it is an operation: az waits with a progress bar unless --no-wait, which prints the record
     at once. The target must not exist or must be empty; a failed or cancelled import leaves it as it was. --edition, --service-objective and --max-size
     (New-AzSqlDatabaseImport's sizing) are validated and ignored by the embedded SQLite engine.
+    A SQLite import also writes bookkeeping tables, named __bacpac_*: __bacpac_package (the package's
+    model.xml, Origin.xml and DacMetadata.xml), __bacpac_tables (each table's model name, indexes and
+    a fingerprint of its definition) and __bacpac_variants (exact sql_variant bytes). Re-export needs
+    them for a byte-identical package (types, constraints, views and code SQLite cannot hold); without
+    them a re-export derives the model from SQLite. --bookkeeping false leaves them out (only the data).
     Exit codes: 0 done, 1 error (e.g. the target has tables, the file is not a valid BACPAC),
     2 bad arguments, 3 the BACPAC does not exist.
 examples:
   - name: Import a BACPAC into a new SQLite database (./data/sales_copy.sqlite).
     text: az sql db bacpac import -s sqlite:///./data -n sales_copy --storage-uri ./sales.bacpac
+  - name: Only the data, without the bookkeeping tables that a lossless re-export needs.
+    text: az sql db bacpac import -s sqlite:///./data -n sales_copy --storage-uri ./sales.bacpac --bookkeeping false
   - name: Import into a new Azure SQL database (created with this edition and size), without the package's users.
     text: >-
         az sql db bacpac import -s myserver -n sales_copy --edition GeneralPurpose --service-objective GP_Gen5_2

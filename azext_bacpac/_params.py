@@ -173,6 +173,9 @@ def load_arguments(self, _):
                         'error. The old file is replaced only once the new one is complete.')
 
     with self.argument_context('sql db bacpac import') as c:
+        c.argument('bookkeeping', options_list=['--bookkeeping'], arg_type=get_three_state_flag(),
+                   help='SQLite: write the __bacpac_* bookkeeping tables (default true) that a re-export needs '
+                        'for a byte-identical package. false: only the package\'s tables. Not used by SQL Server.')
         c.argument('edition', options_list=['--edition'], arg_type=get_enum_type(DATABASE_EDITIONS),
                    help='Edition of the new database (Azure SQL). Validated, and ignored by the '
                         'embedded SQLite engine.')

@@ -42,7 +42,8 @@ def bacpac_import(cmd, server_name, database_name, storage_uri, resource_group_n
                   storage_key_type=None, storage_key=None, tables=None, exclude_tables=None,
                   edition=None, service_objective=None, max_size_bytes=None, use_network_isolation=None,
                   storage_account_resource_id=None, sql_server_resource_id=None, trust_server_certificate=None,
-                  import_users=None, max_uncompressed_size=None, return_at_once=False, output_shape='az'):
+                  import_users=None, max_uncompressed_size=None, bookkeeping=None, return_at_once=False,
+                  output_shape='az'):
     server_name = resolve_server(cmd, server_name, resource_group_name, edition, service_objective)
     parameters = _request(administrator_login, authentication_type, storage_key_type, use_network_isolation,
                           storage_account_resource_id, sql_server_resource_id, output_shape,
@@ -53,7 +54,7 @@ def bacpac_import(cmd, server_name, database_name, storage_uri, resource_group_n
                                                          authentication_type, trust_server_certificate,
                                                          import_users=import_users, edition=edition,
                                                          service_objective=service_objective,
-                                                         max_size_bytes=max_size_bytes))
+                                                         max_size_bytes=max_size_bytes, bookkeeping=bookkeeping))
     return ops.submit(cmd, 'Import', server=server_name, database=database_name, storage_uri=storage_uri,
                       resource_group=resource_group_name, parameters=parameters,
                       secrets=_secrets(administrator_login_password, storage_key),
@@ -166,8 +167,9 @@ def _engine_options(cmd, server, resource_group, admin_user, auth_type, trust_se
     """Options for a SQL Server / Azure SQL engine (none for the embedded SQLite engine). No secrets:
     the worker adds the password it receives on stdin."""
     from azext_bacpac._validators import is_embedded
+    bookkeeping = options.pop('bookkeeping', None)
     if is_embedded(server):
-        return {}
+        return {'bookkeeping': False} if bookkeeping is False else {}
     suffix = getattr(getattr(cmd.cli_ctx.cloud, 'suffixes', None), 'sql_server_hostname', None)
     options.update(user=admin_user, auth_type=auth_type, trust_server_certificate=trust_server_certificate,
                    resource_group=resource_group, server_suffix=suffix)

@@ -664,14 +664,19 @@ def decoded_vs_imported(package_path, db_path):
             for table in reader.tables:
                 plan = by_name[table.full_name]
                 mapper = plan.row_mapper()
-                names = ", ".join(quote_ident(n) for n in
-                                  [c.name for c in plan.columns] + [c.companion for c in plan.columns if c.companion])
+                width = len(plan.columns)
+                variants = [c.name for c in plan.columns if c.companion]
+                names = ", ".join(quote_ident(c.name) for c in plan.columns)
                 expected = sqlite3.connect(":memory:")
+                expected_variants = []
                 try:
                     expected.execute(plan.create_table_sql())
                     count = 0
                     for batch in reader.row_batches(table):
-                        expected.executemany(plan.insert_sql(), batch if mapper is None else map(mapper, batch))
+                        rows = list(batch if mapper is None else map(mapper, batch))
+                        expected.executemany(plan.insert_sql(), [row[:width] for row in rows])
+                        expected_variants.extend((name, raw) for row in rows
+                                                 for name, raw in zip(variants, row[width:]) if raw is not None)
                         count += len(batch)
                     total += count
                     select = f"SELECT {names} FROM {quote_ident(plan.sqlite_name)}"
@@ -679,9 +684,12 @@ def decoded_vs_imported(package_path, db_path):
                 finally:
                     expected.close()
                 stored = sorted(map(repr, connection.execute(select)))
+                stored_variants = sorted(connection.execute(
+                    "SELECT column_name, value FROM __bacpac_variants WHERE sqlite_name = ?", (plan.sqlite_name,))
+                    ) if variants else []
                 if len(stored) != len(decoded):
                     problems.append(f"{table.full_name}: {len(stored)} rows imported, {len(decoded)} decoded")
-                elif stored != decoded:
+                elif stored != decoded or stored_variants != sorted(expected_variants):
                     problems.append(f"{table.full_name}: imported rows differ from the decoded rows")
             origin_total = reader.origin.total_rows if reader.origin.has_export_statistics else None
     finally:

@@ -18,8 +18,10 @@ DEFAULT_BUSY_TIMEOUT = 5.0     # seconds to wait for another process's write loc
 class SqliteEngine:
     kind = "sqlite"
 
-    def __init__(self, folder, server=None, busy_timeout=DEFAULT_BUSY_TIMEOUT):
+    def __init__(self, folder, server=None, busy_timeout=DEFAULT_BUSY_TIMEOUT, bookkeeping=True, password=None):
+        # password: the worker hands the admin password to any engine that has options; SQLite has no sign-in
         self.folder = Path(folder)
+        self.bookkeeping = bookkeeping      # imports write the __bacpac_* tables (sqlite_catalog)
         self.server = server or f"sqlite:///{folder}"
         self.busy_timeout = busy_timeout
         if not self.folder.exists():

@@ -11,8 +11,12 @@ package (a lossless BACPAC -> SQLite -> BACPAC round trip):
   __bacpac_tables   (sqlite_name TEXT PRIMARY KEY, schema_name, table_name, fingerprint,
                      companions, indexes)
       one row per imported table: its model name, the fingerprint of its SQLite definition at
-      import time (CREATE TABLE text and its indexes' CREATE INDEX text), the sql_variant companion
-      columns and the SQLite names of its indexes (JSON).
+      import time (CREATE TABLE text and its indexes' CREATE INDEX text), its sql_variant columns
+      ({column: '__bacpac_variants'}; databases imported before 0.1.0 name a companion column
+      there) and the SQLite names of its indexes (JSON).
+  __bacpac_variants (sqlite_name, column_name, row_id, value BLOB)
+      the exact sql_variant bytes of the cells whose visible value would not give them back
+      (a varchar, a decimal's precision...), by table, column and the row's rowid.
 
 A fingerprint that no longer matches means the user changed that table since the import.
 """
@@ -23,6 +27,7 @@ from .sqlite_schema import quote_ident
 
 PACKAGE_TABLE = "__bacpac_package"
 TABLES_TABLE = "__bacpac_tables"
+VARIANTS_TABLE = "__bacpac_variants"
 CATALOG_VERSION = "1"
 
 
@@ -32,7 +37,8 @@ class StoredTable:
     schema: str
     name: str
     fingerprint: str
-    companions: dict = field(default_factory=dict)   # column -> companion column
+    companions: dict = field(default_factory=dict)   # sql_variant column -> VARIANTS_TABLE (or an old
+    #                                                  import's companion column)
     indexes: dict = field(default_factory=dict)      # SQLite index name -> model index name
 
 
@@ -48,6 +54,20 @@ def create(conn):
     conn.execute(f"CREATE TABLE {quote_ident(PACKAGE_TABLE)} (name TEXT PRIMARY KEY, value BLOB)")
     conn.execute(f"CREATE TABLE {quote_ident(TABLES_TABLE)} (sqlite_name TEXT PRIMARY KEY, schema_name TEXT "
                  f"NOT NULL, table_name TEXT NOT NULL, fingerprint TEXT NOT NULL, companions TEXT, indexes TEXT)")
+    conn.execute(f"CREATE TABLE {quote_ident(VARIANTS_TABLE)} (sqlite_name TEXT NOT NULL, column_name TEXT NOT NULL, "
+                 f"row_id INTEGER NOT NULL, value BLOB NOT NULL, PRIMARY KEY (sqlite_name, column_name, row_id))")
+
+
+class SelectSql(str):
+    """SQL for a SELECT list built here (not a column name: only this type is not quoted)."""
+
+
+def variant_sql(sqlite_name, column, rowid):
+    """A correlated subquery giving a cell's stored sql_variant bytes (NULL when none were needed)."""
+    def literal(text):
+        return "'" + text.replace("'", "''") + "'"
+    return SelectSql(f"(SELECT value FROM {quote_ident(VARIANTS_TABLE)} WHERE sqlite_name = {literal(sqlite_name)} "
+                     f"AND column_name = {literal(column)} AND row_id = {quote_ident(sqlite_name)}.{rowid})")
 
 
 def write(conn, catalog):

@@ -16,9 +16,9 @@ from ..format import variant as variant_codec
 from ..format.model import split_name
 from .expressions import ExpressionError, sqlite_expression
 from .rowmap import compile_row_mapper
+from .sqlite_catalog import VARIANTS_TABLE
 from .sqlite_schema import CATALOG_PREFIX, quote_ident
-from .sqlite_types import (INTEGER_NAMES, declared_type, import_adapter, import_raw_decoder, type_sql,
-                           variant_companion, variant_natural)
+from .sqlite_types import INTEGER_NAMES, declared_type, import_adapter, import_raw_decoder, type_sql, variant_natural
 
 
 def sqlite_table_name(schema, name):
@@ -37,7 +37,7 @@ class ColumnPlan:
     nullable: bool
     encrypted: bool = False
     default: str = None         # SQLite DEFAULT expression
-    companion: str = None       # sql_variant: the column holding the exact bytes
+    companion: str = None       # sql_variant: where its exact bytes go (sqlite_catalog.VARIANTS_TABLE)
 
 
 @dataclass
@@ -78,8 +78,6 @@ class TablePlan:
             if column.default is not None:
                 text += f" DEFAULT {column.default}"
             lines.append(text)
-            if column.companion:
-                lines.append(f"{quote_ident(column.companion)} BLOB")
         if self.primary_key is not None:
             lines.append(_key_sql("PRIMARY KEY", self.primary_key))
         for unique in self.uniques:
@@ -90,7 +88,7 @@ class TablePlan:
         return f"CREATE TABLE {quote_ident(self.sqlite_name)} (\n  {body}\n)"
 
     def insert_sql(self):
-        names = [c.name for c in self.columns] + [c.companion for c in self.columns if c.companion]
+        names = [c.name for c in self.columns]
         return (f"INSERT INTO {quote_ident(self.sqlite_name)} ({', '.join(quote_ident(n) for n in names)}) "
                 f"VALUES ({', '.join('?' * len(names))})")
 
@@ -110,12 +108,15 @@ class TablePlan:
 
     def row_mapper_spec(self, raw_decoded=()):
         """(width, output specs) of row_mapper(): picklable, for a decoder in another process.
-        Columns in `raw_decoded` arrive converted already (raw_decoders) and are copied."""
+        Columns in `raw_decoded` arrive converted already (raw_decoders) and are copied. After the
+        table's columns come the exact bytes of each sql_variant column (None where not needed),
+        which the loader stores in sqlite_catalog.VARIANTS_TABLE."""
         outputs, companions = [], []
         for i, column in enumerate(self.columns):
-            if column.companion:
+            if column.sql_type.name == "sql_variant" and not column.encrypted:
                 outputs.append((variant_natural, i))
-                companions.append((_raw_bytes, i))
+                if column.companion:
+                    companions.append((_raw_bytes, i))
                 continue
             adapter = None if i in raw_decoded else import_adapter(column.sql_type, column.encrypted)
             outputs.append(i if adapter is None else (adapter, i))
@@ -279,11 +280,7 @@ def _plan_columns(model, table, sqlite_name):
                                   column.nullable, column.is_encrypted))
     for plan in columns:
         if plan.sql_type.name == "sql_variant" and not plan.encrypted:
-            companion = variant_companion(plan.name)
-            while companion.lower() in seen:
-                companion += "_"
-            seen[companion.lower()] = companion
-            plan.companion = companion
+            plan.companion = VARIANTS_TABLE
     return TablePlan(table, sqlite_name, columns)
 
 

@@ -42,6 +42,7 @@ import json
 import os
 import re
 import sqlite3
+import struct
 import subprocess
 import sys
 import urllib.request
@@ -185,6 +186,7 @@ class Stats:
     has_offset: bool = False
     has_seconds: bool = False     # date/time text with non-zero seconds (smalldatetime keeps minutes)
     partial: bool = False         # only the statistics its family needs (_NEEDED); _by_data needs all
+    not_declared: str = None      # why the declared type could not be kept (derive_columns)
 
 
 class _NeedAllStats(Exception):
@@ -225,8 +227,10 @@ def _bad_expression(candidate, c):
                 f"(instr({t}, '.') > 0 AND length({t}) - instr({t}, '.') > {scale}) OR "
                 f"{digits} > {precision - scale}))")
     if family in ("date", "datetime", "datetimeoffset"):
+        # julianday() rounds times late on 9999-12-31 (SQL Server's last day) to a day past its range:
+        # the same text on the day before checks everything else
         return (f"typeof({c}) = 'text' AND ({c} NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' "
-                f"OR julianday({c}) IS NULL)")
+                f"OR julianday({c}) IS NULL AND julianday(replace({c}, '9999-12-31', '9999-12-30')) IS NULL)")
     if family == "time":
         return f"typeof({c}) = 'text' AND ({c} NOT GLOB '[0-9][0-9]:[0-9][0-9]*' OR time({c}) IS NULL)"
     if family == "guid":
@@ -465,6 +469,12 @@ class MixedValues(Exception):
 
 def choose_type(candidate, stats, key=False):
     """The SQL Server type that holds every value of the column exactly (see the module docstring)."""
+    chosen = declared_fit(candidate, stats, key)
+    return chosen if chosen is not None else _by_data(stats, key, prefer_variant=candidate.family == "variant")
+
+
+def declared_fit(candidate, stats, key=False):
+    """The declared family's type, sized for the data, or None when the values do not all fit it."""
     classes, family, sql_type = stats.classes, candidate.family, candidate.sql_type
     if not classes:
         return sql_type or (_t("nvarchar", length=KEY_TEXT_LENGTH) if key else _t("nvarchar", is_max=True))
@@ -492,9 +502,23 @@ def choose_type(candidate, stats, key=False):
         return sql_type
     if family == "rowversion" and classes <= {"blob"} and stats.blob_min == stats.blob_max == 8:
         return sql_type
-    if family == "variant":
-        return _by_data(stats, key, prefer_variant=True)
-    return _by_data(stats, key)
+    return None
+
+
+def why_not_declared(candidate, stats):
+    """Why a column's values do not fit its declared family (for the warning that names it)."""
+    expected = _CLASSES.get(candidate.family)
+    if expected is not None and not stats.classes <= expected:
+        return f"it holds {' and '.join(sorted(stats.classes - expected))} values"
+    if stats.bad:
+        return f"{stats.bad} value(s) are not {candidate.sql_type} values SQL Server can hold"
+    return f"its values do not fit {candidate.sql_type}"
+
+
+_CLASSES = {"integer": {"integer"}, "bit": {"integer"}, "float": {"integer", "real"},
+            "decimal": {"integer", "real", "text"}, "money": {"integer", "real", "text"}, "char": {"text"},
+            "xml": {"text"}, "binary": {"blob"}, "date": {"text"}, "datetime": {"text"},
+            "datetimeoffset": {"text"}, "time": {"text"}, "guid": {"text"}, "clr": {"blob"}, "rowversion": {"blob"}}
 
 
 def _widen_integer(name, stats):
@@ -686,11 +710,27 @@ def derive_columns(conn, info, columns=None, keys=()):
         stats.update(scan(conn, info.name, again, rowid=rowid))
     types = {}
     for column in columns:
+        candidate, column_stats = candidates[column.name], stats[column.name]
         try:
-            types[column.name] = choose_type(candidates[column.name], stats[column.name], column.name in keys)
+            types[column.name] = choose_type(candidate, column_stats, column.name in keys)
         except MixedValues:
             raise EngineError(_mixed_message(conn, info, column.name)) from None
+        if candidate.family not in ("data", "variant") and column.name != alias and \
+                declared_fit(candidate, column_stats, column.name in keys) is None:
+            column_stats.not_declared = why_not_declared(candidate, column_stats)
+        if types[column.name].name == "real" and not _fits_real(conn, info.name, column.name):
+            types[column.name] = _FLOAT
+            column_stats.not_declared = "SQLite holds its numbers as 8-byte REALs, which real (4 bytes) would round"
     return types, stats
+
+
+def _fits_real(conn, table, column):
+    """Whether every number of a column declared FLOAT(1-24) (SQL Server's 4-byte real) is a 4-byte float."""
+    c = quote_ident(column)
+    for (value,) in conn.execute(f"SELECT {c} FROM {quote_ident(table)} WHERE typeof({c}) = 'real'"):
+        if struct.unpack("<f", struct.pack("<f", value))[0] != value:
+            return False
+    return True
 
 
 def _mixed_message(conn, info, column):
@@ -729,6 +769,9 @@ def derive_table(conn, info, schema, name, parents, names):
                                 f"allow; exported without a primary key")
         primary = []
     for column in info.columns:
+        if stats[column.name].not_declared:
+            derived.warnings.append(f"table '{info.name}': column '{column.name}' is declared {column.declared}, "
+                                    f"but {stats[column.name].not_declared}; exported as {types[column.name]}")
         derived.table.columns.append(Column(
             column.name, types[column.name], nullable=not (column.notnull or column.name in primary),
             identity=column.name == alias))

@@ -9,6 +9,7 @@ from ..errors import EngineError
 from ..format.parts import Origin
 from .rowmap import compile_row_mapper, first_failure
 from .sqlite import engine_error
+from .sqlite_catalog import SelectSql
 from .sqlite_model import resolve
 from .sqlite_schema import quote_ident
 
@@ -177,7 +178,8 @@ class TableReadSpec:
 
 
 def _select_sql(spec, part):
-    sql = f"SELECT {', '.join(quote_ident(c) for c in spec.select)} FROM {quote_ident(spec.sqlite_name)}"
+    columns = ", ".join(c if isinstance(c, SelectSql) else quote_ident(c) for c in spec.select)
+    sql = f"SELECT {columns} FROM {quote_ident(spec.sqlite_name)}"
     if spec.order_by:
         # Insertion order (the package's row order), never an index's order.
         sql += " NOT INDEXED"

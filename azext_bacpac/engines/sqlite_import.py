@@ -18,6 +18,7 @@ from . import sqlite_catalog
 from .sqlite import engine_error
 from .sqlite_ddl import plan_tables
 from .sqlite_schema import quote_ident, read_tables, user_object_count
+from .sqlite_types import numbers_may_stay_text
 
 FILE_MODE = 0o600
 # temp_store FILE: index builds sort in cache_size memory and spill the rest to a temporary file
@@ -129,8 +130,13 @@ class SqliteImportTarget:
         plans, warnings = plan_tables(model, tables)
         self.warnings.extend(warnings)
         self._plans = {plan.table.full_name: plan for plan in plans}
+        if not self.engine.bookkeeping:
+            for plan in plans:
+                for column in plan.columns:
+                    column.companion = None        # sql_variant: the visible value only
         try:
-            sqlite_catalog.create(self.conn)
+            if self.engine.bookkeeping:
+                sqlite_catalog.create(self.conn)
             for plan in plans:
                 self.conn.execute(plan.create_table_sql())
         except sqlite3.Error as error:
@@ -175,20 +181,26 @@ class SqliteImportTarget:
                 for index in plan.indexes:
                     self._create_index(plan, index)
             self._check_foreign_keys()
-            infos = read_tables(self.conn)
-            catalog = sqlite_catalog.StoredCatalog(package_parts["model.xml"], package_parts.get("Origin.xml"),
-                                                   package_parts.get("DacMetadata.xml"))
-            for plan in self._plans.values():
-                schema, name = plan.table.schema, plan.table.name
-                catalog.tables[plan.sqlite_name] = sqlite_catalog.StoredTable(
-                    plan.sqlite_name, schema, name, infos[plan.sqlite_name].fingerprint(), plan.companions,
-                    {index.sqlite_name: index.model_name for index in plan.indexes
-                     if index.sqlite_name in {i.name for i in infos[plan.sqlite_name].indexes}})
-            sqlite_catalog.write(self.conn, catalog)
+            self._count_exact_text()
+            if self.engine.bookkeeping:
+                self._write_catalog(package_parts)
             self.conn.execute("COMMIT")
         except sqlite3.Error as error:
             raise engine_error(error, f"database '{self.database}'") from None
         return self.warnings
+
+    def _write_catalog(self, package_parts):
+        """The bookkeeping tables a lossless re-export reads (sqlite_catalog)."""
+        infos = read_tables(self.conn)
+        catalog = sqlite_catalog.StoredCatalog(package_parts["model.xml"], package_parts.get("Origin.xml"),
+                                               package_parts.get("DacMetadata.xml"))
+        for plan in self._plans.values():
+            schema, name = plan.table.schema, plan.table.name
+            catalog.tables[plan.sqlite_name] = sqlite_catalog.StoredTable(
+                plan.sqlite_name, schema, name, infos[plan.sqlite_name].fingerprint(), plan.companions,
+                {index.sqlite_name: index.model_name for index in plan.indexes
+                 if index.sqlite_name in {i.name for i in infos[plan.sqlite_name].indexes}})
+        sqlite_catalog.write(self.conn, catalog)
 
     def _create_index(self, plan, index):
         try:
@@ -208,6 +220,21 @@ class SqliteImportTarget:
                                  f"({first_error}); the package's definition is kept for export")
             return
         self.warnings.append(f"index {index.model_name} could not be created in SQLite ({first_error})")
+
+    def _count_exact_text(self):
+        """Name the decimal/money columns where values stayed exact text (sqlite_types.exact_number):
+        one scan of each table that has a column that may hold them."""
+        for plan in self._plans.values():
+            columns = [c.name for c in plan.columns if not c.encrypted and numbers_may_stay_text(c.sql_type)]
+            if not columns:
+                continue
+            sums = ", ".join(f"sum(typeof({quote_ident(c)}) = 'text')" for c in columns)
+            counts = self.conn.execute(f"SELECT {sums} FROM {quote_ident(plan.sqlite_name)}").fetchone()
+            kept = [f"{column} ({count})" for column, count in zip(columns, counts) if count]
+            if kept:
+                self.warnings.append(f"table {plan.table.full_name}: values kept as exact text, as SQLite numbers "
+                                     f"would lose digits (more than 15 significant): {', '.join(kept)}; they "
+                                     f"sort and compare as text")
 
     def _check_foreign_keys(self):
         if not any(plan.foreign_keys for plan in self._plans.values()):
@@ -276,6 +303,8 @@ class _TableLoader:
         self.mapper = plan.row_mapper()
         self.mapped_elsewhere = False     # set by a pipeline whose decoder already applies mapper_spec()
         self.rows = 0
+        self.variants = [c.name for c in plan.columns if c.companion]
+        self.alias = next((i for i, c in enumerate(plan.columns) if c.name == plan.rowid_alias), None)
 
     def mapper_spec(self):
         """(width, outputs) of this table's row mapper (rowmap.compile_row_mapper), picklable."""
@@ -290,7 +319,10 @@ class _TableLoader:
     def insert(self, rows):
         mapper = None if self.mapped_elsewhere else self.mapper
         try:
-            self.conn.executemany(self.sql, rows if mapper is None else map(mapper, rows))
+            if self.variants:
+                self._insert_with_variants(rows if mapper is None else list(map(mapper, rows)))
+            else:
+                self.conn.executemany(self.sql, rows if mapper is None else map(mapper, rows))
         except sqlite3.Error as error:
             raise EngineError(f"table {self.plan.table.full_name}: SQLite refused a row after row {self.rows}: "
                               f"{error}") from None
@@ -302,3 +334,16 @@ class _TableLoader:
             raise EngineError(f"table {self.plan.table.full_name}: a value after row {self.rows} cannot be "
                               f"stored in SQLite: {error}") from None
         self.rows += len(rows)
+
+    def _insert_with_variants(self, rows):
+        """Rows whose sql_variant bytes follow the table's columns: the columns into the table, the
+        bytes into sqlite_catalog.VARIANTS_TABLE by rowid (the identity key's value, else the row's
+        number: the table is new, so SQLite numbers its rows 1, 2, 3...)."""
+        width = len(self.plan.columns)
+        self.conn.executemany(self.sql, [row[:width] for row in rows])
+        kept = []
+        for number, row in enumerate(rows, self.rows + 1):
+            rowid = number if self.alias is None else row[self.alias]
+            kept.extend((self.plan.sqlite_name, column, rowid, raw)
+                        for column, raw in zip(self.variants, row[width:]) if raw is not None)
+        self.conn.executemany(f"INSERT INTO {quote_ident(sqlite_catalog.VARIANTS_TABLE)} VALUES (?, ?, ?, ?)", kept)

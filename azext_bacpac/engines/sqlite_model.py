@@ -45,7 +45,8 @@ class TableBinding:
     """Where a model table's rows are in SQLite and how they become codec values."""
     table: Table
     sqlite_name: str
-    select: list                # SQLite columns to read, in order (stored columns, then companions)
+    select: list                # SQLite columns to read, in order (stored columns, then sql_variant bytes:
+    #                             a companion column or a sqlite_catalog.variant_sql subquery)
     outputs: list               # row mapper specs: SQLite row -> BCP row
     order_by: str = None        # the rowid's name, to read rows in insertion order
 
@@ -81,19 +82,21 @@ def bind(model, table, sqlite_name, info, companions=None):
     select = [column.name for column in columns]
     outputs = []
     live = {column.name for column in info.columns}
-    for i, column in enumerate(columns):
-        sql_type = model.resolved_type(column)
-        companion = (companions or {}).get(column.name)
-        if sql_type.name == "sql_variant" and not column.is_encrypted and companion in live:
-            outputs.append((variant_from_sqlite, i, len(select)))
-            select.append(companion)
-            continue
-        adapter = export_fast_adapter(sql_type, column.is_encrypted)
-        outputs.append(i if adapter is None else (adapter, i))
     order_by = None
     if not info.without_rowid:
         names = {c.name.lower() for c in info.columns}
         order_by = next((n for n in ("rowid", "_rowid_", "oid") if n not in names), None)
+    for i, column in enumerate(columns):
+        sql_type = model.resolved_type(column)
+        companion = (companions or {}).get(column.name)
+        variant = sql_type.name == "sql_variant" and not column.is_encrypted
+        if variant and (companion in live or companion == sqlite_catalog.VARIANTS_TABLE and order_by):
+            outputs.append((variant_from_sqlite, i, len(select)))
+            select.append(companion if companion in live else
+                          sqlite_catalog.variant_sql(sqlite_name, column.name, order_by))
+            continue
+        adapter = export_fast_adapter(sql_type, column.is_encrypted)
+        outputs.append(i if adapter is None else (adapter, i))
     return TableBinding(table, sqlite_name, select, outputs, order_by)
 
 

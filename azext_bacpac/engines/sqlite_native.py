@@ -45,7 +45,7 @@ def column_op(layout, output, families):
         if export_fast_adapter(sql_type, layout.encrypted) is None:
             return None
     else:
-        return None                     # sql_variant with its companion column
+        return None                     # sql_variant with its exact bytes (sqlite_catalog.VARIANTS_TABLE)
     codec = codec_for(sql_type, layout.nullable, layout.encrypted)
     if isinstance(codec, FixedCodec):
         prefix = 1 if layout.nullable or codec.prefix_not_null else 0

@@ -12,7 +12,7 @@ rows it gives are inserted by the Python loader as before. The next buffer start
 What the C loader gets per column (column_ops): the BCP framing, taken from the very codec
 RowCodec compiles (format/sqltypes.codec_for), and the family of the stored SQLite value, chosen
 as sqlite_types.import_adapter / import_raw_decoder choose it. Tables with a sql_variant
-(companion column), an Always Encrypted column or any type not listed use the Python path only.
+(its bytes go to the bookkeeping table), an Always Encrypted column or any type not listed use the Python path only.
 """
 import concurrent.futures
 

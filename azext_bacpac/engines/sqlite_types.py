@@ -4,8 +4,8 @@ Declared types carry the SQL Server type, spelled as T-SQL does (`NVARCHAR(50)`,
 `"NVARCHAR(MAX)"` - quoted, because SQLite's grammar has no MAX). SQLite picks a column's
 affinity from substrings of that name, and NUMERIC affinity rewrites any text that looks like a
 number into a REAL, keeping 15 digits. Where that would damage exact text, the SQLite storage word
-comes first: `TEXT DECIMAL(38,10)`, `TEXT MONEY`, `TEXT XML`, `BLOB SQL_VARIANT` (BLOB affinity:
-values are kept exactly as stored). Identity primary keys of integer type are declared `INTEGER`,
+comes first: `BLOB DECIMAL(38,10)`, `BLOB MONEY`, `BLOB SQL_VARIANT` (BLOB affinity: values are kept
+exactly as stored, numbers as numbers, text as text), `TEXT XML`. Identity primary keys of integer type are declared `INTEGER`,
 SQLite's own identity idiom (a rowid alias: new rows get the next value).
 
 Values are stored so the sqlite3 shell shows them as SQL Server would:
@@ -14,7 +14,8 @@ Values are stored so the sqlite3 shell shows them as SQL Server would:
 | --- | --- |
 | tinyint, smallint, int, bigint, bit | INTEGER (bit 0/1) |
 | decimal/numeric(p,0) with p <= 18 | INTEGER |
-| other decimal/numeric, money, smallmoney | TEXT, exact, scale kept ('12.3400') |
+| other decimal/numeric, money, smallmoney | INTEGER at scale 0 when it fits, REAL with at most 15 |
+|                                          | significant digits, else TEXT, exact, scale kept (exact_number) |
 | float, real | REAL |
 | char/varchar/nchar/nvarchar/text/ntext/xml | TEXT (char(n) keeps its padding) |
 | date | TEXT '2003-02-01' |
@@ -24,13 +25,13 @@ Values are stored so the sqlite3 shell shows them as SQL Server would:
 | uniqueidentifier | TEXT, canonical upper case (as SQL Server prints it) |
 | binary, varbinary, image, rowversion, geography, geometry, hierarchyid, CLR types | BLOB |
 | Always Encrypted columns | BLOB (the ciphertext), declared `ENCRYPTED <type>` |
-| sql_variant | its natural value (as above for its base type); a companion BLOB column `<name>__sql_variant` |
+| sql_variant | its natural value (as above for its base type); the bookkeeping table `__bacpac_variants` |
 |             | holds the exact bytes where the value alone would not give them back (varchar, decimal...) |
 
 Date/time text carries more digits than the column scale only if the value has them, so that no
-value is ever rounded on the way in. The text forms are ones SQLite's date functions read. Exact
-decimals are text, so SQL comparisons on them are textual: write `CAST(price AS REAL) > 10` (or
-`price + 0 > 10`) for a numeric comparison.
+value is ever rounded on the way in. The text forms are ones SQLite's date functions read. Decimals
+with at most 15 significant digits are numbers; only those columns that may hold more (money,
+decimal(p > 15)) are declared with BLOB affinity, where the rare exact text sorts after every number.
 """
 import datetime
 import decimal
@@ -47,16 +48,29 @@ INTEGER_RANGES = {"tinyint": (0, 255), "smallint": (-2**15, 2**15 - 1), "int": (
 DECIMAL_NAMES = {"decimal", "numeric"}
 MONEY_NAMES = {"money", "smallmoney"}
 # Stored as text whose digits SQLite's NUMERIC affinity would turn into a rounded REAL.
-_TEXT_MARKED = {"money", "smallmoney", "xml", "sysname"}
-VARIANT_SUFFIX = "__sql_variant"
+_TEXT_MARKED = {"xml", "sysname"}
+# Significant digits a decimal keeps through a REAL (DBL_DIG): text -> double -> shortest repr gives it back.
+REAL_DIGITS = 15
 
 
 # ---- declared types ----------------------------------------------------------------------------
 
 def decimal_stored_as_integer(sql_type):
-    """decimal(p,0) with p <= 18 always fits a 64-bit INTEGER; everything wider is exact TEXT."""
+    """decimal(p,0) with p <= 18 always fits a 64-bit INTEGER."""
     precision = 18 if sql_type.precision is None else sql_type.precision
     return not sql_type.scale and precision <= 18
+
+
+def numbers_may_stay_text(sql_type):
+    """Whether a decimal/money column can hold values that neither an INTEGER nor a REAL keeps
+    exactly (more than 15 significant digits): money, decimal(p > 15, s > 0), decimal(p > 18, 0).
+    Such a column is declared with BLOB affinity (`BLOB MONEY`), which stores each value as bound:
+    NUMERIC affinity would turn its exact text into a REAL rounded to 15 digits."""
+    if sql_type.name == "money":
+        return True
+    if sql_type.name not in DECIMAL_NAMES or decimal_stored_as_integer(sql_type):
+        return False
+    return (18 if sql_type.precision is None else sql_type.precision) > REAL_DIGITS
 
 
 # SQL Server's built-in type names: a declared type is spelled from these only.
@@ -86,7 +100,9 @@ def declared_type(sql_type, encrypted=False, rowid_alias=False):
         return "ENCRYPTED " + spelled
     if name == "sql_variant":
         return "BLOB SQL_VARIANT"
-    if name in _TEXT_MARKED or (name in DECIMAL_NAMES and not decimal_stored_as_integer(sql_type)):
+    if numbers_may_stay_text(sql_type):
+        return "BLOB " + spelled
+    if name in _TEXT_MARKED:
         return "TEXT " + spelled
     return spelled
 
@@ -248,6 +264,24 @@ def decimal_text(value):
     return format(value, "f")
 
 
+def exact_number(text):
+    """Exact decimal text ('-12.3400') as SQLite stores it: an INTEGER when it has no point and fits
+    64 bits, a REAL when it has at most 15 significant digits (the REAL gives back the same decimal
+    at the column's scale), else the text itself. _load.c number_cell decides alike."""
+    body = text[1:] if text[:1] == "-" else text
+    if "." not in body:
+        value = int(text)
+        if -2**63 <= value < 2**63:
+            return value
+    if len(body.replace(".", "").strip("0")) <= REAL_DIGITS:
+        return float(text)
+    return text
+
+
+def _decimal_number(value):
+    return exact_number(decimal_text(value))
+
+
 def to_decimal(value):
     """A Decimal from what a decimal/money column may hold in SQLite (text, integer or REAL)."""
     if isinstance(value, float):
@@ -281,9 +315,9 @@ def import_adapter(sql_type, encrypted=False):
     name = sql_type.name
     scale = sql_type.scale or 0
     if name in DECIMAL_NAMES:
-        return int if decimal_stored_as_integer(sql_type) else decimal_text
+        return int if decimal_stored_as_integer(sql_type) else _decimal_number
     if name in MONEY_NAMES:
-        return decimal_text
+        return _decimal_number
     if name == "date":
         return format_date
     if name == "time":
@@ -308,7 +342,7 @@ def import_raw_decoder(sql_type, encrypted=False):
     if encrypted:
         return None
     if sql_type.name in DECIMAL_NAMES:
-        return _decimal_raw_integer if decimal_stored_as_integer(sql_type) else _decimal_raw_text
+        return _decimal_raw_integer if decimal_stored_as_integer(sql_type) else _decimal_raw_number
     if sql_type.name == "datetime2":
         return functools.partial(_datetime2_raw_text, sql_type.scale or 0)
     return None
@@ -326,6 +360,10 @@ def _decimal_raw_text(raw):
         digits = digits.rjust(scale + 1, "0")
         digits = digits[:-scale] + "." + digits[-scale:]
     return digits if raw[2] else "-" + digits
+
+
+def _decimal_raw_number(raw):
+    return exact_number(_decimal_raw_text(raw))
 
 
 _DATE_TEXT = {}
@@ -422,10 +460,6 @@ def variant_from_sqlite(main, raw):
         if type(natural) is type(main) and natural == main:
             return cell
     return main
-
-
-def variant_companion(column_name):
-    return column_name + VARIANT_SUFFIX
 
 
 __all__ = ["declared_type", "type_sql", "import_adapter", "export_adapter", "variant_natural",

@@ -37,10 +37,10 @@ enum family {
     F_BIT = 4,          /* any non-zero byte is 1 */
     F_REAL = 5,         /* float32 -> REAL */
     F_FLOAT = 6,        /* float64 -> REAL */
-    F_MONEY = 7,        /* high int32, low uint32 -> exact text with 4 decimals */
-    F_SMALLMONEY = 8,   /* int32 units -> exact text with 4 decimals */
+    F_MONEY = 7,        /* high int32, low uint32 -> a number (number_cell) of 4 decimals */
+    F_SMALLMONEY = 8,   /* int32 units -> a number (number_cell) of 4 decimals */
     F_DECIMAL_INT = 9,  /* decimal(p<=18, 0) -> INTEGER (truncated as int(Decimal) does) */
-    F_DECIMAL_TEXT = 10,/* other decimal/numeric -> exact text at the stored scale */
+    F_DECIMAL_TEXT = 10,/* other decimal/numeric -> a number (number_cell) at the stored scale */
     F_DATE = 11,
     F_TIME = 12,
     F_DATETIME2 = 13,
@@ -410,6 +410,86 @@ small_text(cell *out, size_t length)
     return ROW_OK;
 }
 
+#define REAL_DIGITS 15    /* sqlite_types.REAL_DIGITS */
+
+/* The double nearest to the decimal text s (digits `first`..`last` of `digits` significant, at most 15),
+ * as Python's float(text) gives it. The significand and 10**k (k <= 22) are exact doubles, so one
+ * multiplication or division rounds correctly (Clinger's fast path), whatever the locale; strtod
+ * otherwise (exponents beyond 22: decimal(38, 38) and the like). */
+static double
+exact_real(char *s, size_t length, size_t start, size_t first, size_t last, size_t digits)
+{
+    static const double POW10[23] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
+                                     1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    if (!first)
+        return s[0] == '-' ? -0.0 : 0.0;
+    const char *point = memchr(s, '.', length);
+    long fraction = point ? (long)(s + length - point - 1) : 0;
+    long exponent = (long)(digits - last) - fraction;
+    double significand = 0;
+    size_t index = 0;
+    for (size_t i = start; i < length; i++) {
+        if (s[i] == '.')
+            continue;
+        index++;
+        if (index >= first && index <= last)
+            significand = significand * 10 + (s[i] - '0');
+    }
+    double value;
+    if (exponent >= -22 && exponent <= 22) {
+        value = exponent < 0 ? significand / POW10[-exponent] : significand * POW10[exponent];
+    } else {
+        s[length] = '\0';
+        return strtod(s, NULL);
+    }
+    return s[0] == '-' ? -value : value;
+}
+
+/* Exact decimal text in out->small as sqlite_types.exact_number stores it: an INTEGER when it has no
+ * point and fits int64, a REAL when it has at most 15 significant digits, else the text itself. */
+static row_result
+number_cell(cell *out, size_t length)
+{
+    char *s = out->small;
+    size_t start = s[0] == '-', first = 0, last = 0, digits = 0;
+    int point = 0, nonzero = 0;
+    for (size_t i = start; i < length; i++) {
+        if (s[i] == '.') {
+            point = 1;
+            continue;
+        }
+        digits++;
+        if (s[i] != '0') {
+            if (!nonzero)
+                first = digits;
+            nonzero = 1;
+            last = digits;
+        }
+    }
+    if (!point) {
+        uint64_t magnitude = 0;
+        int fits = 1;
+        for (size_t i = start; i < length && fits; i++) {
+            if (magnitude > (UINT64_MAX - 9) / 10)
+                fits = 0;
+            else
+                magnitude = magnitude * 10 + (uint64_t)(s[i] - '0');
+        }
+        if (fits && magnitude <= (uint64_t)INT64_MAX + (start ? 1 : 0)) {
+            out->kind = CELL_INT;
+            out->integer = !start ? (int64_t)magnitude
+                           : magnitude == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)magnitude;
+            return ROW_OK;
+        }
+    }
+    if (!nonzero || last - first + 1 <= REAL_DIGITS) {
+        out->kind = CELL_DOUBLE;
+        out->real = exact_real(s, length, start, first, last, digits);
+        return ROW_OK;
+    }
+    return small_text(out, length);
+}
+
 /* One non-NULL value of `bytes` bytes at p into `out`, as the Python path would store it. */
 static row_result
 decode_value(Loader *self, const column_op *op, const unsigned char *p, size_t bytes, size_t *used, cell *out)
@@ -465,10 +545,10 @@ decode_value(Loader *self, const column_op *op, const unsigned char *p, size_t b
         uint64_t units_bits = ((uint64_t)high << 32) | low;
         int64_t units;
         memcpy(&units, &units_bits, sizeof units);
-        return small_text(out, put_money(out->small, units));
+        return number_cell(out, put_money(out->small, units));
     }
     case F_SMALLMONEY:
-        return small_text(out, put_money(out->small, (int32_t)(uint32_t)read_le(p, 4)));
+        return number_cell(out, put_money(out->small, (int32_t)(uint32_t)read_le(p, 4)));
     case F_DECIMAL_INT:
         if (!decimal_fits(p, op) || !decimal_integer(p, &out->integer))
             return ROW_STOP;                   /* Python: OverflowError when binding */
@@ -477,7 +557,7 @@ decode_value(Loader *self, const column_op *op, const unsigned char *p, size_t b
     case F_DECIMAL_TEXT:
         if (!decimal_fits(p, op))
             return ROW_STOP;
-        return small_text(out, put_decimal(out->small, p));
+        return number_cell(out, put_decimal(out->small, p));
     case F_DATE: {
         int64_t days = (int64_t)read_le(p, 3);
         if (days > MAX_DAYS_SINCE_0001)

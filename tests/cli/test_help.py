@@ -15,7 +15,7 @@ COMMANDS = {
     'import': {'--resource-group', '--server', '--name', '--admin-user', '--admin-password', '--auth-type',
                '--storage-uri', '--storage-key-type', '--storage-key', '--tables', '--exclude-tables',
                '--edition', '--service-objective', '--max-size', '--trust-server-certificate',
-               '--import-users', '--max-uncompressed-size'} | OPERATION,
+               '--import-users', '--max-uncompressed-size', '--bookkeeping'} | OPERATION,
     'inspect': {'--storage-uri', '--storage-key-type', '--storage-key', '--verify-checksum',
                 '--max-uncompressed-size'},
     'preflight': {'--server', '--name', '--direction', '--storage-uri', '--storage-key-type', '--storage-key',

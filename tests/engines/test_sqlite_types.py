@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from azext_bacpac.engines.sqlite_types import (declared_type, export_adapter, format_datetime,
+from azext_bacpac.engines.sqlite_types import (exact_number, declared_type, export_adapter, format_datetime,
                                                format_datetimeoffset, format_time, import_adapter, parse_date,
                                                parse_datetimeoffset, parse_naive_datetime, parse_time, type_sql,
                                                variant_from_sqlite, variant_natural)
@@ -26,9 +26,10 @@ def T(name, length=None, precision=None, scale=None, is_max=False):
     (T("nvarchar", is_max=True), "NVARCHAR(MAX)"), (T("varbinary", is_max=True), "VARBINARY(MAX)"),
     (T("datetime2", scale=7), "DATETIME2(7)"), (T("time", scale=0), "TIME(0)"),
     (T("decimal", precision=18, scale=0), "DECIMAL(18,0)"),          # stored as INTEGER
-    (T("decimal", precision=38, scale=10), "TEXT DECIMAL(38,10)"),   # exact text, not a rounded REAL
-    (T("numeric", precision=19, scale=0), "TEXT NUMERIC(19,0)"),
-    (T("money"), "TEXT MONEY"), (T("xml"), "TEXT XML"), (T("sql_variant"), "BLOB SQL_VARIANT"),
+    (T("decimal", precision=12, scale=2), "DECIMAL(12,2)"),          # NUMERIC affinity: every value a REAL
+    (T("decimal", precision=38, scale=10), "BLOB DECIMAL(38,10)"),   # numbers, and exact text past 15 digits
+    (T("numeric", precision=19, scale=0), "BLOB NUMERIC(19,0)"),
+    (T("money"), "BLOB MONEY"), (T("smallmoney"), "SMALLMONEY"), (T("xml"), "TEXT XML"), (T("sql_variant"), "BLOB SQL_VARIANT"),
     (T("uniqueidentifier"), "UNIQUEIDENTIFIER"), (T("rowversion"), "ROWVERSION"), (T("geography"), "GEOGRAPHY"),
 ])
 def test_declared_types_carry_the_sql_server_name(sql_type, declared):
@@ -43,11 +44,12 @@ def test_identity_keys_and_encrypted_columns():
 @pytest.mark.parametrize("sql_type, text", [
     (T("decimal", precision=38, scale=38), "0.12345678901234567890123456789012345678"),
     (T("decimal", precision=38, scale=0), "12345678901234567890123456789012345678"),
-    (T("decimal", precision=6, scale=4), "12.3400"),
-    (T("money"), "1.0000"), (T("xml"), "1.50"), (T("xml"), "00123"),
+    (T("decimal", precision=16, scale=4), "123456789012.3456"),
+    (T("money"), "922337203685477.5807"), (T("xml"), "1.50"), (T("xml"), "00123"),
 ])
 def test_sqlite_keeps_exact_text_in_these_columns(sql_type, text):
-    """SQLite's NUMERIC affinity would turn these into rounded REALs; the declared type prevents it."""
+    """SQLite's NUMERIC affinity would turn these into REALs rounded to 15 digits; the declared type
+    (BLOB affinity for decimals, TEXT for xml) prevents it."""
     conn = sqlite3.connect(":memory:")
     conn.execute(f"CREATE TABLE t (v {type_sql(declared_type(sql_type))})")
     conn.execute("INSERT INTO t VALUES (?)", (text,))
@@ -126,9 +128,14 @@ def test_datetime_texts_round_trip_exactly(days, ticks, scale, offset):
 # ---- adapters ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("sql_type, value, stored", [
-    (T("decimal", precision=38, scale=38), decimal.Decimal(0).scaleb(-38), "0." + "0" * 38),
+    (T("decimal", precision=38, scale=38), decimal.Decimal(0).scaleb(-38), 0.0),
+    (T("decimal", precision=38, scale=4), decimal.Decimal("12345678901234.5678"), "12345678901234.5678"),
+    (T("decimal", precision=38, scale=0), decimal.Decimal(-2**63), -2**63),
+    (T("decimal", precision=38, scale=0), decimal.Decimal(2**63), "9223372036854775808"),
     (T("decimal", precision=18, scale=0), decimal.Decimal(-123), -123),
-    (T("money"), decimal.Decimal(10000).scaleb(-4), "1.0000"),
+    (T("money"), decimal.Decimal(10000).scaleb(-4), 1.0),
+    (T("money"), decimal.Decimal("-91.5700"), -91.57),
+    (T("smallmoney"), decimal.Decimal("-214748.3648"), -214748.3648),
     (T("date"), datetime.date(1, 1, 1), "0001-01-01"),
     (T("datetime"), datetime.datetime(2003, 2, 1, 11, 22, 33, 123000), "2003-02-01 11:22:33.123"),
     (T("uniqueidentifier"), uuid.UUID("00112233-4455-6677-8899-aabbccddeeff"),
@@ -136,10 +143,23 @@ def test_datetime_texts_round_trip_exactly(days, ticks, scale, offset):
 ])
 def test_values_are_stored_naturally_and_come_back(sql_type, value, stored):
     adapter = import_adapter(sql_type)
-    assert adapter(value) == stored
+    assert adapter(value) == stored and type(adapter(value)) is type(stored)
     back = export_adapter(sql_type)
     if back is not None:
         assert back(stored) == value
+
+
+@pytest.mark.parametrize("text, stored", [
+    ("12.3400", 12.34), ("-0.0001", -0.0001), ("0.00", 0.0), ("17", 17), ("-9223372036854775808", -2**63),
+    ("123456789012345.0000", 123456789012345.0), ("1234567890123456.0", "1234567890123456.0"),
+    ("0.0000000000000000000000000000000000001", 1e-37), ("99999999999999999999", "99999999999999999999"),
+    ("100000000000000000000", 1e20),
+])
+def test_exact_numbers_are_sqlite_numbers_unless_they_would_lose_digits(text, stored):
+    value = exact_number(text)
+    assert value == stored and type(value) is type(stored)
+    if not isinstance(value, str):
+        assert decimal.Decimal(repr(value)) == decimal.Decimal(text)      # what export reads back
 
 
 def test_decimal_columns_accept_what_sqlite_may_hold():

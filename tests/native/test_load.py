@@ -600,3 +600,23 @@ def test_cells_that_do_not_fit_their_column_fail_the_same_way_in_c(monkeypatch):
         assert outcome[0] is not None and "row 4" in outcome[1] and "column c1" in outcome[1] \
             and message in outcome[1], (case.id, outcome)
     assert sqlite_native_import.STATISTICS["rows"] > before            # C loaded the good rows itself
+
+
+def test_decimals_and_money_become_the_same_numbers_as_in_python():
+    """INTEGER, REAL (C's fast path and its strtod fallback) or exact text: the same value, bit for bit."""
+    import decimal
+    rng = random.Random(14)
+    for precision, scale in ((38, 0), (38, 4), (38, 38), (19, 19), (16, 2), (12, 2), (28, 10)):
+        values = [None, decimal.Decimal(0), -decimal.Decimal(1).scaleb(-scale)]
+        for digits in (1, 7, 14, 15, 16, 17, precision):
+            for _ in range(12):
+                magnitude = rng.randrange(10 ** min(digits, precision))
+                value = decimal.Decimal(magnitude).scaleb(-scale)
+                values.append(-value if rng.random() < 0.5 else value)
+        plan, data = _rows([(_t("decimal", precision=precision, scale=scale), True)], [(v,) for v in values])
+        kind, stored = both(plan, data)
+        classes = {row[0] for row in stored}
+        assert kind == "ok" and ("real" in classes or not scale) and ("text" in classes) == (precision > 15)
+    money = [(decimal.Decimal(v).scaleb(-4),) for v in (0, 1, -1, 915700, 2**63 - 1, -2**63, 10**15 + 1)]
+    plan, data = _rows([(_t("money"), True)], money)
+    assert both(plan, data)[0] == "ok"
