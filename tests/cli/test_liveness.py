@@ -23,12 +23,23 @@ def _silence(store, operation_id):
 
 
 def _stopped_export(az, folder, target):
-    """An export whose worker runs, then is stopped with SIGSTOP: (record, store, pid)."""
+    """An export whose worker runs, then is stopped with SIGSTOP between two writes to the store (a
+    worker stopped inside one holds the store's write lock until it resumes): (record, store, pid)."""
+    from azext_bacpac.operations.store_health import StoreError
     record, _ = start_export(az, folder, target)
     store = OperationStore(default_store_path())
     pid = _running_pid(store, record['name'])
-    os.kill(pid, signal.SIGSTOP)
-    return record, store, pid
+    probe = OperationStore(default_store_path())
+    probe.busy_seconds = 0.5
+    for _ in range(50):
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            probe.update(record['name'], only_if_active=True)
+            return record, store, pid
+        except StoreError:
+            os.kill(pid, signal.SIGCONT)
+            time.sleep(0.05)
+    raise AssertionError('the worker always held the store lock')
 
 
 def test_a_stopped_worker_is_not_responding_never_failed(az, big_folder, tmp_path):
