@@ -80,6 +80,10 @@ def export_database(server, database, storage_uri, *, tables=None, exclude_table
                     tables_out.reach(name)
                     assembler.add_part(by_name[name].schema, by_name[name].name, part)
                     tables_out.add(name, part.rows, part.size)
+                if kept:
+                    # the first table is named from the start: parts (and with them the table label)
+                    # arrive only as workers finish them, and a build log must say what is being copied
+                    tables_out.reach(kept[0])
                 if recipe is not None and slots:
                     pool = parallel.WorkerPool(pool_size, "export_worker",
                                                (recipe, layouts, part_bytes, library, level))
