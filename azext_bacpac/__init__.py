@@ -1,28 +1,16 @@
 # --------------------------------------------------------------------------------------------
 # azext_bacpac: `az sql db bacpac` — export and import BACPAC files on a local engine.
 # --------------------------------------------------------------------------------------------
-"""The extension's command loader. Everything heavy is imported inside the methods."""
+"""The package. Its core (format, engines, storage, pipelines, operations, native) stands without az.
 
-from azure.cli.core import AzCommandsLoader
-
-from azext_bacpac._help import helps  # noqa: F401  pylint: disable=unused-import
-
-
-class BacpacCommandsLoader(AzCommandsLoader):
-
-    def __init__(self, cli_ctx=None):
-        from azure.cli.core.commands import CliCommandType
-        custom = CliCommandType(operations_tmpl='azext_bacpac.custom#{}')
-        super().__init__(cli_ctx=cli_ctx, custom_command_type=custom)
-
-    def load_command_table(self, args):
-        from azext_bacpac.commands import load_command_table
-        load_command_table(self, args)
-        return self.command_table
-
-    def load_arguments(self, command):
-        from azext_bacpac._params import load_arguments
-        load_arguments(self, command)
+az finds the command loader through ``COMMAND_LOADER_CLS`` (azure.cli.core.commands._load_command_loader
+reads it with getattr). It is resolved lazily, so importing ``azext_bacpac.format`` in a worker process
+or a script does not import azure.cli or knack (tests/test_core_imports.py).
+"""
 
 
-COMMAND_LOADER_CLS = BacpacCommandsLoader
+def __getattr__(name):
+    if name == "COMMAND_LOADER_CLS":
+        from azext_bacpac._loader import BacpacCommandsLoader
+        return BacpacCommandsLoader
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
