@@ -1,22 +1,24 @@
 """Turn domain and format errors into azclierror classes (and so into az's exit codes).
 
-| raised below the CLI                 | azclierror                | exit |
-| ------------------------------------ | ------------------------- | ---- |
-| errors.NotFoundError                 | ResourceNotFoundError     | 3    |
-| FileNotFoundError                    | ResourceNotFoundError     | 3    |
-| errors.ConflictError                 | ValidationError           | 1    |
-| errors.InvalidInputError             | InvalidArgumentValueError | 1    |
-|   ... raised from a format error     | FileOperationError        | 1    |
-| errors.UnsupportedError              | ArgumentUsageError        | 1    |
-| errors.CancelledError                | ManualInterrupt           | 1    |
-| errors.EngineError                   | BadRequestError           | 1    |
-| errors.StorageError                  | FileOperationError        | 1    |
-| errors.BacpacError (any other)       | UnclassifiedUserFault     | 1    |
-| format.errors.EncodeError            | BadRequestError           | 1    |
-| format.errors.BacpacFormatError      | FileOperationError        | 1    |
-| OSError (any other)                  | FileOperationError        | 1    |
-| sqlite3.Error                        | BadRequestError           | 1    |
-| MemoryError                          | UnclassifiedUserFault     | 1    |
+Errors travel as kinds (errors.ErrorKind, decided by errors.error_kind): in this process straight
+from the exception, from a worker through its operation record. AZ_ERRORS is the one table from
+kind to azclierror class:
+
+| kind (raised below the CLI)                        | azclierror                | exit |
+| -------------------------------------------------- | ------------------------- | ---- |
+| NotFound (errors.NotFoundError, FileNotFoundError) | ResourceNotFoundError     | 3    |
+| Conflict, NotABacpac (errors.ConflictError)        | ValidationError           | 1    |
+| InvalidInput (errors.InvalidInputError)            | InvalidArgumentValueError | 1    |
+| PackageRefused (... raised from a format error)    | FileOperationError        | 1    |
+| BadPackage (format.errors.BacpacFormatError)       | FileOperationError        | 1    |
+| Unsupported (errors.UnsupportedError)              | ArgumentUsageError        | 1    |
+| Cancelled (errors.CancelledError)                  | ManualInterrupt           | 1    |
+| Engine (errors.EngineError, format EncodeError)    | BadRequestError           | 1    |
+| SQLite (sqlite3.Error)                             | BadRequestError           | 1    |
+| Storage (errors.StorageError, any other OSError)   | FileOperationError        | 1    |
+| UserFault (errors.BacpacError, any other)          | UnclassifiedUserFault     | 1    |
+| OutOfMemory (MemoryError)                          | UnclassifiedUserFault     | 1    |
+| Internal (a worker's unexpected failure)           | CLIInternalError          | 1    |
 
 An azclierror raised below passes through unchanged. Anything else is a bug and is left to az
 (which prints a traceback as CLIInternalError): hiding bugs behind a friendly line helps nobody.
@@ -24,6 +26,8 @@ Messages are one line, and every secret the command was given is blanked out of 
 """
 
 from contextlib import contextmanager
+
+from azext_bacpac.errors import OUT_OF_MEMORY, BacpacError, ErrorKind, error_kind
 
 FORMAT_HINT = 'The file is not a readable BACPAC. Check --storage-uri, or export the database again.'
 
@@ -43,67 +47,56 @@ def one_line(text):
     return ' '.join(str(text).split())
 
 
+def az_error_class(kind):
+    """The azclierror class of an ErrorKind (or of its string value, as records store it)."""
+    from azure.cli.core import azclierror as az
+    table = {
+        ErrorKind.NOT_FOUND: az.ResourceNotFoundError, ErrorKind.CONFLICT: az.ValidationError,
+        ErrorKind.NOT_A_BACPAC: az.ValidationError, ErrorKind.INVALID_INPUT: az.InvalidArgumentValueError,
+        ErrorKind.PACKAGE_REFUSED: az.FileOperationError, ErrorKind.BAD_PACKAGE: az.FileOperationError,
+        ErrorKind.UNSUPPORTED: az.ArgumentUsageError, ErrorKind.CANCELLED: az.ManualInterrupt,
+        ErrorKind.ENGINE: az.BadRequestError, ErrorKind.SQLITE: az.BadRequestError,
+        ErrorKind.STORAGE: az.FileOperationError, ErrorKind.USER_FAULT: az.UnclassifiedUserFault,
+        ErrorKind.OUT_OF_MEMORY: az.UnclassifiedUserFault, ErrorKind.INTERNAL: az.CLIInternalError,
+    }
+    try:
+        return table[ErrorKind(kind)]
+    except ValueError:
+        return az.UnclassifiedUserFault       # a kind this version does not know (a newer worker's)
+
+
+# A recommendation line for some kinds; a command may give its own (hints=).
+RECOMMENDATIONS = {ErrorKind.BAD_PACKAGE: FORMAT_HINT}
+
+
 def to_azclierror(ex, secrets=(), hints=None):
     """The azclierror instance for `ex`, or None when `ex` is not ours to translate.
 
-    `hints` maps a domain class name ('ConflictError', ...) to a recommendation line that the
-    calling command knows better (e.g. "use --overwrite")."""
-    import sqlite3
+    `hints` maps an ErrorKind to a recommendation line that the calling command knows better
+    (e.g. "use --overwrite")."""
     from azure.cli.core import azclierror as az
-    from azext_bacpac import errors as dom
-    from azext_bacpac.format import errors as fmt
-
     if isinstance(ex, az.AzCLIError):
         return ex
-    message = one_line(scrub(str(ex) or type(ex).__name__, secrets))
-    recommendation = None
-    if isinstance(ex, dom.NotFoundError):
-        cls = az.ResourceNotFoundError
-    elif isinstance(ex, dom.ConflictError):
-        cls = az.ValidationError
-    elif isinstance(ex, dom.InvalidInputError) and isinstance(_cause(ex), fmt.BacpacFormatError):
-        cls = az.FileOperationError          # e.g. a checksum mismatch refused by import
-    elif isinstance(ex, dom.InvalidInputError):
-        cls = az.InvalidArgumentValueError
-    elif isinstance(ex, dom.UnsupportedError):
-        cls = az.ArgumentUsageError
-    elif isinstance(ex, dom.CancelledError):
-        cls = az.ManualInterrupt
-    elif isinstance(ex, dom.EngineError):
-        cls = az.BadRequestError
-    elif isinstance(ex, dom.StorageError):
-        cls = az.FileOperationError
-    elif isinstance(ex, dom.BacpacError):
-        cls = az.UnclassifiedUserFault
-    elif isinstance(ex, fmt.EncodeError):
-        cls = az.BadRequestError
-    elif isinstance(ex, fmt.BacpacFormatError):
-        cls = az.FileOperationError
-        recommendation = FORMAT_HINT
-    elif isinstance(ex, FileNotFoundError):
-        cls = az.ResourceNotFoundError
-        message = _os_message(ex, secrets)
-    elif isinstance(ex, OSError):
-        cls = az.FileOperationError
-        message = _os_message(ex, secrets)
-    elif isinstance(ex, sqlite3.Error):
-        cls = az.BadRequestError
-        message = 'SQLite: ' + message
-    elif isinstance(ex, MemoryError):
-        cls = az.UnclassifiedUserFault
-        message = one_line(scrub(str(ex), secrets)) if str(ex) else dom.OUT_OF_MEMORY
-    else:
+    kind = error_kind(ex)
+    if kind is None:
         return None
-    for klass in type(ex).__mro__:
-        if hints and klass.__name__ in hints:
-            recommendation = hints[klass.__name__]
-            break
-    return cls(message, recommendation)
+    return az_error(kind, _message(ex, kind, secrets), hints)
 
 
-def _cause(ex):
-    """The exception `ex` was raised from or while handling, if any."""
-    return ex.__cause__ if ex.__cause__ is not None else ex.__context__
+def az_error(kind, message, hints=None):
+    """The azclierror for a failure of `kind` with a one-line `message` (secrets already removed)."""
+    recommendation = (hints or {}).get(kind) or RECOMMENDATIONS.get(kind)
+    return az_error_class(kind)(message, recommendation)
+
+
+def _message(ex, kind, secrets):
+    if isinstance(ex, OSError) and not isinstance(ex, BacpacError):
+        return _os_message(ex, secrets)
+    if kind == ErrorKind.SQLITE:
+        return 'SQLite: ' + one_line(scrub(str(ex) or type(ex).__name__, secrets))
+    if kind == ErrorKind.OUT_OF_MEMORY and not str(ex):
+        return OUT_OF_MEMORY
+    return one_line(scrub(str(ex) or type(ex).__name__, secrets))
 
 
 def _os_message(ex, secrets):

@@ -4,12 +4,11 @@ custom.py stays thin: it hands requests here; this module talks to operations/ (
 wait, cancel) and turns records into output shapes or azclierrors.
 """
 
-import builtins
 import time
 
 from knack.log import get_logger
 
-from azext_bacpac._errors import scrub, to_azclierror
+from azext_bacpac._errors import az_error, one_line, scrub, to_azclierror
 from azext_bacpac._progress import make_progress
 
 logger = get_logger(__name__)
@@ -74,20 +73,20 @@ def shape(record, output_shape, kind):
     return shapes.az_record(record)
 
 
-def submit(cmd, request_type, *, server, database, storage_uri, resource_group, parameters, secrets,
-           no_wait, output_shape, hints=None):
+def submit(cmd, request, *, server, database, storage_uri, resource_group, secrets, no_wait, output_shape,
+           hints=None):
     """Start the operation's worker; with no_wait return the record at once, else follow it to its end."""
     from azext_bacpac._errors import translated_errors
     from azext_bacpac.operations import runner
     store = open_store(cmd)
     secret_values = [v for v in secrets.values() if v]
     with translated_errors(secret_values):
-        record = runner.submit(store, request_type, server, database, storage_uri, parameters=parameters,
+        record = runner.submit(store, request, server, database, storage_uri,
                                secrets={k: v for k, v in secrets.items() if v is not None},
                                resource_group=resource_group)
     if no_wait:
         return shape(record, output_shape, 'submitted')
-    final = follow(cmd, store, record.id, request_type)
+    final = follow(cmd, store, record.id, request.request_type)
     raise_for_failure(final, secret_values, hints)
     for warning in (final.summary or {}).get('warnings') or []:
         logger.warning('%s', warning)
@@ -146,32 +145,10 @@ def progress_event(record, elapsed):
 
 
 def raise_for_failure(record, secrets=(), hints=None):
-    """Raise the azclierror of a Failed or Cancelled record (its original error class decides the code)."""
+    """Raise the azclierror of a Failed or Cancelled record: its error kind decides the class (and code)."""
     if record.state == 'Succeeded':
         return
-    error = _domain_error(record)
-    mapped = to_azclierror(error, secrets, hints)
-    if mapped is None:
-        from azure.cli.core.azclierror import CLIInternalError
-        mapped = CLIInternalError(scrub(record.error_message or record.state, secrets))
-    raise mapped
-
-
-def _domain_error(record):
-    from azext_bacpac import errors
-    from azext_bacpac.format import errors as format_errors
-    message = record.error_message or 'The operation ended {}.'.format(record.state)
-    if record.state == 'Cancelled':
-        return errors.CancelledError(message)
-    name, _, cause = (record.error_type or '').partition('/')
-    cls = getattr(errors, name, None) or getattr(format_errors, name, None)
-    if cls is None and isinstance(getattr(builtins, name, None), type) and \
-            issubclass(getattr(builtins, name), (OSError, MemoryError)):
-        cls = getattr(builtins, name)
-    if not (isinstance(cls, type) and issubclass(cls, Exception)):
-        return RuntimeError(message)
-    error = cls(message)
-    cause_cls = getattr(format_errors, cause, None) if cause else None
-    if cause_cls is not None:
-        error.__context__ = cause_cls('')
-    return error
+    from azext_bacpac.errors import ErrorKind
+    message = scrub(record.error_message or 'The operation ended {}.'.format(record.state), secrets)
+    kind = ErrorKind.CANCELLED if record.state == 'Cancelled' else (record.error_type or ErrorKind.INTERNAL)
+    raise az_error(kind, one_line(message), hints)

@@ -24,7 +24,6 @@ STORAGE_KEY_TYPES = ['StorageAccessKey', 'SharedAccessKey', 'ManagedIdentity']
 DATABASE_EDITIONS = ['None', 'Basic', 'Standard', 'Premium', 'DataWarehouse', 'Stretch', 'Free',
                      'PremiumRS', 'GeneralPurpose', 'BusinessCritical', 'Hyperscale']
 
-EMBEDDED_SCHEME = 'sqlite:'
 STORAGE_SCHEMES = ('file', 'http', 'https')
 
 _SIZE_UNITS = {'': 1, 'B': 1, 'KB': 1024, 'MB': 1024 ** 2, 'GB': 1024 ** 3, 'TB': 1024 ** 4}
@@ -48,8 +47,14 @@ def parse_size(value):
 
 
 def is_embedded(server):
-    """True when --server names the embedded SQLite engine (`sqlite:///<folder>`)."""
-    return (server or '').strip().lower().startswith(EMBEDDED_SCHEME)
+    """True when --server names an engine whose databases are local files (the embedded SQLite engine),
+    as its engine says (engines/base.py, Capabilities.embedded)."""
+    from azext_bacpac.engines import engine_class
+    from azext_bacpac.errors import BacpacError
+    try:
+        return engine_class((server or '').strip()).capabilities.embedded
+    except BacpacError:
+        return False
 
 
 def validate_export(cmd, namespace):  # pylint: disable=unused-argument
@@ -86,29 +91,24 @@ def _validate_database_args(ns):
     if ns.database_name is None or not ns.database_name.strip():
         raise InvalidArgumentValueError('--name/-n must not be empty.')
 
-    embedded = is_embedded(ns.server_name)
-    if embedded:
-        if not ns.server_name.lower().startswith('sqlite:///') or len(ns.server_name) <= len('sqlite:///'):
-            raise InvalidArgumentValueError(
-                "--server '{}' is not a SQLite folder URL.".format(ns.server_name),
-                'Use sqlite:///<folder>, e.g. sqlite:///./data or sqlite:////var/lib/dbs.')
-        name = ns.database_name
-        if name in ('.', '..') or any(ch in name for ch in '/\\\0'):
-            raise InvalidArgumentValueError(
-                "--name '{}' is not a valid SQLite database name: it becomes the file "
-                "<folder>/<name>.sqlite and may not contain '/', '\\' or be '.' or '..'.".format(name))
+    from azext_bacpac._errors import translated_errors
+    from azext_bacpac.engines import engine_class
+    with translated_errors():
+        engine = engine_class(ns.server_name)
+        engine.check_address(ns.server_name, ns.database_name)      # no connection, no file opened
+    signs_in = engine.capabilities.signs_in
 
     _password_from_env(ns)
     _validate_patterns(ns, 'tables', '--tables')
     _validate_patterns(ns, 'exclude_tables', '--exclude-tables')
 
-    if embedded:
+    if not signs_in:
         given = [opt for opt, attr in (('--admin-user', 'administrator_login'),
                                        ('--admin-password', 'administrator_login_password'),
                                        ('--auth-type', 'authentication_type'))
                  if getattr(ns, attr, None) is not None]
         if given:
-            logger.info('%s: not used by the embedded SQLite engine; ignored.', ', '.join(given))
+            logger.info('%s: not used by the %s engine; ignored.', ', '.join(given), engine.title)
     elif (ns.administrator_login and ns.authentication_type != 'ManagedIdentity'
           and not ns.administrator_login_password):
         # Without --admin-user the engine signs in with an Entra access token: no password at all.

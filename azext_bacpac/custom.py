@@ -11,11 +11,12 @@ from azext_bacpac import _operations as ops
 from azext_bacpac._arm import resolve_server
 from azext_bacpac._errors import translated_errors
 from azext_bacpac._shapes import redact_summary
+from azext_bacpac.errors import ErrorKind
 
 logger = get_logger(__name__)
 
-_EXPORT_HINTS = {'NotABacpacError': 'Give --storage-uri a new file name: this file is not a BACPAC.',
-                 'ConflictError': 'To replace the existing BACPAC, add --overwrite.'}
+_EXPORT_HINTS = {ErrorKind.NOT_A_BACPAC: 'Give --storage-uri a new file name: this file is not a BACPAC.',
+                 ErrorKind.CONFLICT: 'To replace the existing BACPAC, add --overwrite.'}
 
 
 def bacpac_export(cmd, server_name, database_name, storage_uri, resource_group_name=None,
@@ -25,14 +26,15 @@ def bacpac_export(cmd, server_name, database_name, storage_uri, resource_group_n
                   sql_server_resource_id=None, trust_server_certificate=None, consistency=None,
                   return_at_once=False, output_shape='az'):
     server_name = resolve_server(cmd, server_name, resource_group_name)
-    parameters = _request(administrator_login, authentication_type, storage_key_type, use_network_isolation,
-                          storage_account_resource_id, sql_server_resource_id, output_shape,
-                          tables=tables, exclude_tables=exclude_tables, overwrite=overwrite,
-                          engine_options=_engine_options(cmd, server_name, resource_group_name, administrator_login,
-                                                         authentication_type, trust_server_certificate,
-                                                         consistency=consistency))
-    return ops.submit(cmd, 'Export', server=server_name, database=database_name, storage_uri=storage_uri,
-                      resource_group=resource_group_name, parameters=parameters,
+    from azext_bacpac.operations.requests import ExportRequest
+    request = _request(ExportRequest, administrator_login, authentication_type, storage_key_type,
+                       use_network_isolation, storage_account_resource_id, sql_server_resource_id, output_shape,
+                       tables=tables, exclude_tables=exclude_tables, overwrite=overwrite,
+                       engine_options=_engine_options(cmd, server_name, resource_group_name, administrator_login,
+                                                      authentication_type, trust_server_certificate,
+                                                      consistency=consistency))
+    return ops.submit(cmd, request, server=server_name, database=database_name, storage_uri=storage_uri,
+                      resource_group=resource_group_name,
                       secrets=_secrets(administrator_login_password, storage_key),
                       no_wait=return_at_once, output_shape=output_shape, hints=_EXPORT_HINTS)
 
@@ -45,18 +47,19 @@ def bacpac_import(cmd, server_name, database_name, storage_uri, resource_group_n
                   import_users=None, max_uncompressed_size=None, bookkeeping=None, return_at_once=False,
                   output_shape='az'):
     server_name = resolve_server(cmd, server_name, resource_group_name, edition, service_objective)
-    parameters = _request(administrator_login, authentication_type, storage_key_type, use_network_isolation,
-                          storage_account_resource_id, sql_server_resource_id, output_shape,
-                          tables=tables, exclude_tables=exclude_tables, edition=edition,
-                          service_objective=service_objective, max_size_bytes=max_size_bytes,
-                          max_uncompressed_size=max_uncompressed_size,
-                          engine_options=_engine_options(cmd, server_name, resource_group_name, administrator_login,
-                                                         authentication_type, trust_server_certificate,
-                                                         import_users=import_users, edition=edition,
-                                                         service_objective=service_objective,
-                                                         max_size_bytes=max_size_bytes, bookkeeping=bookkeeping))
-    return ops.submit(cmd, 'Import', server=server_name, database=database_name, storage_uri=storage_uri,
-                      resource_group=resource_group_name, parameters=parameters,
+    from azext_bacpac.operations.requests import ImportRequest
+    request = _request(ImportRequest, administrator_login, authentication_type, storage_key_type,
+                       use_network_isolation, storage_account_resource_id, sql_server_resource_id, output_shape,
+                       tables=tables, exclude_tables=exclude_tables, edition=edition,
+                       service_objective=service_objective, max_size_bytes=max_size_bytes,
+                       max_uncompressed_size=max_uncompressed_size,
+                       engine_options=_engine_options(cmd, server_name, resource_group_name, administrator_login,
+                                                      authentication_type, trust_server_certificate,
+                                                      import_users=import_users, edition=edition,
+                                                      service_objective=service_objective,
+                                                      max_size_bytes=max_size_bytes, bookkeeping=bookkeeping))
+    return ops.submit(cmd, request, server=server_name, database=database_name, storage_uri=storage_uri,
+                      resource_group=resource_group_name,
                       secrets=_secrets(administrator_login_password, storage_key),
                       no_wait=return_at_once, output_shape=output_shape)
 
@@ -151,29 +154,31 @@ def bacpac_inspect(cmd, storage_uri, storage_key_type=None, storage_key=None, ve
     return redact_summary(result)
 
 
-def _request(admin_user, auth_type, storage_key_type, use_network_isolation, storage_account_resource_id,
-             sql_server_resource_id, output_shape, **pipeline_arguments):
-    """Non-secret request parameters: what the worker passes on, and what the output shapes show."""
+def _request(request_class, admin_user, auth_type, storage_key_type, use_network_isolation,
+             storage_account_resource_id, sql_server_resource_id, output_shape, **fields):
+    """The typed request (operations/requests.py): what the worker passes on, and what the output
+    shapes show. No secrets."""
     from azext_bacpac.storage.blob import validate_network_isolation
     with translated_errors():
         # the cmdlet's own wording (-UseNetworkIsolation ...) for the PowerShell bridge's users
         isolation = validate_network_isolation(use_network_isolation, storage_account_resource_id,
                                                sql_server_resource_id, style=output_shape)
-    return dict(pipeline_arguments, storage_key_type=storage_key_type, admin_user=admin_user,
-                auth_type=auth_type, network_isolation=isolation)
+    return request_class(storage_key_type=storage_key_type, admin_user=admin_user, auth_type=auth_type,
+                         network_isolation=isolation, **fields)
 
 
 def _engine_options(cmd, server, resource_group, admin_user, auth_type, trust_server_certificate, **options):
-    """Options for a SQL Server / Azure SQL engine (none for the embedded SQLite engine). No secrets:
-    the worker adds the password it receives on stdin."""
-    from azext_bacpac._validators import is_embedded
-    bookkeeping = options.pop('bookkeeping', None)
-    if is_embedded(server):
-        return {'bookkeeping': False} if bookkeeping is False else {}
+    """The options the engine that answers `server` takes (engines/base.py, Engine.options), from
+    what the command was given. No secrets: the worker adds the password it receives on stdin."""
+    from azext_bacpac.engines import engine_class
+    if options.get('bookkeeping') is not False:
+        options.pop('bookkeeping', None)     # the engines' default: keep the bookkeeping tables
     suffix = getattr(getattr(cmd.cli_ctx.cloud, 'suffixes', None), 'sql_server_hostname', None)
     options.update(user=admin_user, auth_type=auth_type, trust_server_certificate=trust_server_certificate,
                    resource_group=resource_group, server_suffix=suffix)
-    return {key: value for key, value in options.items() if value is not None}
+    with translated_errors():
+        accepted = engine_class(server).options
+    return {key: value for key, value in options.items() if value is not None and key in accepted}
 
 
 def _secrets(admin_password, storage_key):

@@ -107,11 +107,12 @@ class Harness:
 
     def submit(self, kind, uri=None, database=None):
         from azext_bacpac.operations import runner
+        from azext_bacpac.operations.requests import ExportRequest, ImportRequest
         if kind == "Export":
-            return runner.submit(self.store, "Export", self.server, "big", uri or str(self.out / "pkg.bacpac"),
-                                 parameters={"overwrite": False})
-        return runner.submit(self.store, "Import", "sqlite:///" + str(self.target), database or "target",
-                             uri or str(self.clean_package), parameters={})
+            return runner.submit(self.store, ExportRequest(overwrite=False), self.server, "big",
+                                 uri or str(self.out / "pkg.bacpac"))
+        return runner.submit(self.store, ImportRequest(), "sqlite:///" + str(self.target), database or "target",
+                             uri or str(self.clean_package))
 
     def wait(self, operation_id, seconds=120):
         """The record once it ends, read the way `show` reads it (liveness checked)."""

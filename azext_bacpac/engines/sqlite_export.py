@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from ..errors import EngineError
 from ..format.parts import Origin
+from .base import ExportSource, RowReader
 from .rowmap import compile_row_mapper, first_failure
 from .sqlite import engine_error
 from .sqlite_catalog import SelectSql
@@ -16,7 +17,7 @@ from .sqlite_schema import quote_ident
 BATCH_ROWS = 2000
 
 
-class _NativeEncoding:
+class _NativeEncoding(RowReader):
     """encoded_batches() of engines/__init__.py for a reader with .conn, ._native and read_spec()."""
 
     def encoded_batches(self, full_name, codec, part, encode):
@@ -32,7 +33,7 @@ class _NativeEncoding:
         return encoded_batches(self.conn, self.read_spec(full_name), codec, part, encode, usable=self._native)
 
 
-class SqliteExportSource(_NativeEncoding):
+class SqliteExportSource(_NativeEncoding, ExportSource):
     """One database opened for export. Use as a context manager.
 
     Attributes once entered: model, model_bytes (exact stored bytes or None), model_bom,

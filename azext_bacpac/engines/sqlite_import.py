@@ -15,6 +15,7 @@ import urllib.request
 
 from ..errors import ConflictError, EngineError
 from . import sqlite_catalog
+from .base import ImportTarget, TableLoader
 from .sqlite import engine_error
 from .sqlite_ddl import plan_tables
 from .sqlite_schema import quote_ident, read_tables, user_object_count
@@ -28,7 +29,7 @@ _BULK_PRAGMAS = ("PRAGMA journal_mode = OFF", "PRAGMA synchronous = OFF", "PRAGM
 _INDEX_CACHE_PRAGMA = "PRAGMA cache_size = -2048"
 
 
-class SqliteImportTarget:
+class SqliteImportTarget(ImportTarget):
     """A new database being built. Use as a context manager; call commit() to publish it."""
 
     def __init__(self, engine, database):
@@ -293,7 +294,7 @@ def _process_alive(pid):
     return True
 
 
-class _TableLoader:
+class _TableLoader(TableLoader):
     """Inserts one table's rows in executemany batches (inside the import's transaction)."""
 
     def __init__(self, conn, plan):

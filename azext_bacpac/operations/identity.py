@@ -12,27 +12,21 @@ import os
 
 from ..errors import BacpacError
 
-DEFAULT_SQLSERVER_PORT = 1433
-
 
 def target_identity(server, database):
-    """A canonical string for (server, database); the typed strings when they cannot be resolved."""
-    from ..engines import SQLITE_PREFIX, sqlite_folder
+    """A canonical string for (server, database), from the engine that answers `server`
+    (engines/base.py, Engine.target_identity); the typed strings when they cannot be resolved."""
+    from ..engines import engine_class
     try:
-        if server[:len(SQLITE_PREFIX)].lower() == SQLITE_PREFIX:
-            return "sqlite:" + os.path.realpath(os.path.join(sqlite_folder(server), database + ".sqlite"))
-        host = server.strip()
-        if host.lower().startswith("tcp:"):
-            host = host[4:]
-        host, _, port = host.partition(",")
-        return f"mssql:{host.strip().lower()}:{int(port or DEFAULT_SQLSERVER_PORT)}/{database.lower()}"
+        return engine_class(server).target_identity(server, database)
     except (BacpacError, ValueError, OSError):
         return f"{server}|{database}"
 
 
 def scratch_patterns(request_type, server, database, storage_uri, pid):
-    """Absolute glob patterns of the files the worker `pid` writes before it publishes."""
-    from ..engines import SQLITE_PREFIX, sqlite_folder
+    """Absolute glob patterns of the files the worker `pid` writes before it publishes: an export's
+    partial BACPAC beside a local output; an import's scratch files named by its engine."""
+    from ..engines import engine_class
     from ..storage.local import resolve_path
     patterns = []
     try:
@@ -40,10 +34,8 @@ def scratch_patterns(request_type, server, database, storage_uri, pid):
             path = os.path.abspath(resolve_path(storage_uri))
             folder, name = os.path.split(path)
             patterns.append(os.path.join(glob.escape(folder), glob.escape(f".{name}.{pid}-") + "*.partial"))
-        elif request_type == "Import" and server[:len(SQLITE_PREFIX)].lower() == SQLITE_PREFIX:
-            folder = os.path.abspath(sqlite_folder(server))
-            stem = glob.escape(f".{database}.sqlite.importing-{pid}")
-            patterns += [os.path.join(glob.escape(folder), stem), os.path.join(glob.escape(folder), stem + "-journal")]
+        elif request_type == "Import":
+            patterns += engine_class(server).scratch_patterns(server, database, pid)
     except (BacpacError, OSError, ValueError):
         pass
     return patterns

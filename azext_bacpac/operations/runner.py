@@ -23,17 +23,18 @@ def strip_secrets_from_uri(uri):
     return uri
 
 
-def submit(store, request_type, server, database, storage_uri, parameters=None, secrets=None,
-           resource_group=None):
-    """Record a new operation and start its detached worker; returns the record at once."""
+def submit(store, request, server, database, storage_uri, secrets=None, resource_group=None):
+    """Record a new operation for `request` (requests.ExportRequest / ImportRequest) and start its
+    detached worker; returns the record at once."""
     secrets = dict(secrets or {})
     clean_uri = strip_secrets_from_uri(storage_uri)
     if clean_uri != storage_uri:
         secrets["storage_uri"] = storage_uri
-    record = OperationRecord(id=new_operation_id(), request_type=request_type, server=server, database=database,
+    record = OperationRecord(id=new_operation_id(), request_type=request.request_type, server=server,
+                             database=database,
                              storage_uri=clean_uri, resource_group=resource_group,
                              target=target_identity(server, database),
-                             parameters={"request": dict(parameters or {}), **_public(parameters)})
+                             parameters={"request": request.as_record(), **_public(request)})
     busy = store.create(record)
     while busy is not None and not check_liveness(store, busy).is_active:
         busy = store.create(record)         # the one in the way had died: it is Failed now, go ahead
@@ -47,10 +48,10 @@ def submit(store, request_type, server, database, storage_uri, parameters=None, 
     return store.get(record.id)
 
 
-def _public(parameters):
+def _public(request):
     """Request parameters shown in output shapes (none of them is a secret)."""
-    keys = ("storage_key_type", "admin_user", "auth_type")
-    return {k: (parameters or {}).get(k) for k in keys}
+    return {"storage_key_type": request.storage_key_type, "admin_user": request.admin_user,
+            "auth_type": request.auth_type}
 
 
 def _spawn_worker(store, operation_id, secrets):

@@ -5,7 +5,6 @@ operator finds it with `ps`. Secrets arrive as one JSON object on standard input
 closes at once; they are never on the command line, in the store, or in the log.
 """
 import argparse
-import inspect
 import json
 import logging
 import os
@@ -14,8 +13,9 @@ import threading
 import time
 import traceback
 
-from ..errors import OUT_OF_MEMORY, BacpacError, CancelledError
+from ..errors import OUT_OF_MEMORY, CancelledError, ErrorKind, error_kind
 from .identity import scratch_patterns
+from .requests import ExportRequest, Outcome, request_from_record
 from .status import HEARTBEAT_SECONDS, process_start_time
 from .store import OperationStore
 from .store_health import StoreError
@@ -108,16 +108,7 @@ def _percent(event, data_share=99.99):
     return 0.0
 
 
-def _call(function, arguments):
-    """Call a pipeline function with the arguments it declares (secrets included only where asked)."""
-    accepted = inspect.signature(function).parameters
-    if any(p.kind == p.VAR_KEYWORD for p in accepted.values()):
-        return function(**arguments)
-    return function(**{k: v for k, v in arguments.items() if k in accepted})
-
-
 def run(store, operation_id, secrets):
-    from .. import pipelines
     record = store.get(operation_id)
     if record is None:
         return 2
@@ -135,43 +126,50 @@ def run(store, operation_id, secrets):
     stop = threading.Event()
     beat = threading.Thread(target=reporter.beat, args=(stop,), daemon=True)
     beat.start()
-    arguments = dict(record.parameters.get("request", {}))
-    engine_options = dict(arguments.pop("engine_options", None) or {})
-    if engine_options and secrets.get("admin_password"):
-        engine_options["password"] = secrets["admin_password"]     # SQL Server engines only
-    if engine_options:
-        arguments["engine_options"] = engine_options
-    arguments.update(secrets)
-    arguments.setdefault("storage_uri", record.storage_uri)
-    arguments.update(server=record.server, database=record.database,
-                     progress=reporter.progress, cancel=reporter.is_cancelled)
-    function = pipelines.export_database if record.request_type == "Export" else pipelines.import_package
     try:
-        summary = _call(function, arguments)
-        outcome = dict(state="Succeeded", percent=100.0, summary=_jsonable(summary))
-    except MemoryError:
-        outcome = dict(state="Failed", error_message=OUT_OF_MEMORY, error_type="MemoryError")
-    except CancelledError as error:
-        outcome = dict(state="Cancelled", error_message=str(error) or "The operation was cancelled by the user.",
-                       error_type=error_type_of(error))
-    except (BacpacError, OSError) as error:
-        outcome = dict(state="Failed", error_message=_one_line(error), error_type=error_type_of(error))
-    except Exception as error:     # anything else still ends the record honestly; the log has the trace
-        if type(error).__module__.startswith("azext_bacpac.format"):
-            outcome = dict(state="Failed", error_message=_one_line(error), error_type=error_type_of(error))
-        else:
-            logger.error("unexpected failure:\n%s", traceback.format_exc())
-            outcome = dict(state="Failed", error_type="InternalError",
-                           error_message=f"internal error: {type(error).__name__}: {_one_line(error)}")
+        outcome = _outcome_of(lambda: _run_pipeline(record, secrets, reporter))
     finally:
         stop.set()
-    outcome = redact(outcome, secret_strings(secrets))
+    outcome = Outcome(outcome.state, outcome.error_kind, redact(outcome.message, secret_strings(secrets)),
+                      redact(outcome.summary, secret_strings(secrets)))
     # A final state stays final: never turn a record that someone already declared ended.
     if not store.update(operation_id, only_if_active=True, finish_time=time.time(), heartbeat=time.time(),
-                        **outcome):
-        logger.warning("the record was already final; this run's outcome (%s) was not recorded", outcome["state"])
+                        **outcome.record_fields()):
+        logger.warning("the record was already final; this run's outcome (%s) was not recorded", outcome.state)
         return 1
-    return 0 if outcome["state"] == "Succeeded" else 1
+    return 0 if outcome.state == "Succeeded" else 1
+
+
+def _run_pipeline(record, secrets, reporter):
+    """Call the pipeline with exactly what the record's request and the secrets hold."""
+    from .. import pipelines
+    from ..engines import engine_class
+    request = request_from_record(record.request_type, record.parameters.get("request", {}))
+    arguments = request.pipeline_arguments()
+    if secrets.get("admin_password") and engine_class(record.server).capabilities.signs_in:
+        arguments["engine_options"]["password"] = secrets["admin_password"]
+    common = dict(server=record.server, database=record.database, storage_key=secrets.get("storage_key"),
+                  storage_uri=secrets.get("storage_uri") or record.storage_uri,
+                  progress=reporter.progress, cancel=reporter.is_cancelled)
+    if isinstance(request, ExportRequest):
+        return pipelines.export_database(**common, **arguments)
+    return pipelines.import_package(**common, **arguments)
+
+
+def _outcome_of(work):
+    """Run `work` and say how it ended; every failure becomes an Outcome with its error kind."""
+    try:
+        return Outcome("Succeeded", summary=_jsonable(work()))
+    except MemoryError:
+        return Outcome("Failed", ErrorKind.OUT_OF_MEMORY, OUT_OF_MEMORY)
+    except CancelledError as error:
+        return Outcome("Cancelled", ErrorKind.CANCELLED, str(error) or "The operation was cancelled by the user.")
+    except Exception as error:     # anything else still ends the record honestly; the log has the trace
+        kind = error_kind(error)
+        if kind is not None:
+            return Outcome("Failed", kind, _one_line(error))
+        logger.error("unexpected failure:\n%s", traceback.format_exc())
+        return Outcome("Failed", ErrorKind.INTERNAL, f"internal error: {type(error).__name__}: {_one_line(error)}")
 
 
 def secret_strings(secrets):
@@ -197,15 +195,6 @@ def redact(value, secrets):
         for secret in secrets:
             value = value.replace(secret, "")
     return value
-
-
-def error_type_of(error):
-    """'ClassName', or 'ClassName/CauseName' when it was raised while handling a format error
-    (the CLI maps e.g. a refused checksum to a file error rather than an argument error)."""
-    cause = error.__cause__ if error.__cause__ is not None else error.__context__
-    if cause is not None and type(cause).__module__.startswith("azext_bacpac.format"):
-        return f"{type(error).__name__}/{type(cause).__name__}"
-    return type(error).__name__
 
 
 def _one_line(error):

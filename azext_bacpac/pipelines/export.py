@@ -44,9 +44,7 @@ def export_database(server, database, storage_uri, *, tables=None, exclude_table
     part_bytes = part_bytes or parallel.PART_BYTES
     engine = open_engine(server, **(engine_options or {}))   # SQL Server sign-in, options
     location = open_location(storage_uri, storage_key_type, storage_key)
-    files = getattr(engine, "database_files", None)
-    if files is not None and hasattr(location, "check_not_source"):
-        location.check_not_source(files(database), database)     # never write over the source
+    location.check_not_source(engine.database_files(database), database)     # never write over the source
     location.check_writable(overwrite)          # before any data moves
     announce(progress, "scan")
     with engine.export_source(database) as source:
@@ -120,16 +118,14 @@ def _verify_written(source, counts, per_table):
     estimate (SQL Server's partition statistics) counts exactly with exact_row_count(), in the same
     read; one that could not read consistently gets warnings instead of a failure (rows may have
     changed while it ran). Returns the warnings."""
-    exact = getattr(source, "exact_row_count", None)
-    consistent = getattr(source, "consistent", True)
     warnings = []
     for entry in per_table:
         name, written = entry["name"], entry["rows"]
-        expected = exact(name) if exact is not None else counts[name]
+        expected = source.exact_row_count(name) if source.row_count_is_estimate else counts[name]
         if expected == written:
             continue
         message = f"table {name}: {written} rows were written but the source holds {expected}"
-        if not consistent:
+        if not source.consistent:
             warnings.append(message + " (the export was not transactionally consistent: rows changed while it ran)")
             continue
         raise EngineError(message + "; no BACPAC was written")
@@ -141,8 +137,7 @@ def _parallel_recipe(source, workers, total_rows):
     if workers == 0 or (workers is None and total_rows < parallel.PARALLEL_MIN_ROWS) \
             or not parallel.workers_supported():
         return None
-    get = getattr(source, "parallel_reader", None)
-    return get() if get is not None else None
+    return source.parallel_reader()
 
 
 class _TableTracker:

@@ -56,9 +56,7 @@ def import_package(storage_uri, server, database, *, tables=None, exclude_tables
             announce(progress, "schema")
             target.create_schema(model, [model.table(t.schema, t.name) for t in table_data])
             layouts = {t.full_name: table_layout(reader.model, t.table) for t in table_data}
-            loads_natively = getattr(target, "loads_natively", None)
-            native = {name for name, layout in layouts.items()
-                      if loads_natively is not None and loads_natively(name, layout)}
+            native = {name for name, layout in layouts.items() if target.loads_natively(name, layout)}
             # Worker processes decode only what the C loader does not take: with it, the insert is
             # the whole cost and it runs in this process anyway.
             decoder = open_decoder(location, reader, [t for t in table_data if t.full_name not in native],
@@ -123,11 +121,8 @@ def _import_table(reader, target, data, reporter, expected_rows=None, decoder=No
 def _verify_loaded(target, full_name, rows_sent):
     """The rows a table holds after its load must be the rows sent (the package's rows for it): a
     server that dropped or rolled back part of the load fails the import here, and it is undone."""
-    loaded_rows = getattr(target, "loaded_rows", None)
-    if loaded_rows is None:
-        return
-    held = loaded_rows(full_name)
-    if held != rows_sent:
+    held = target.loaded_rows(full_name)
+    if held is not None and held != rows_sent:
         raise DataError(f"table {full_name}: {rows_sent} rows of the package were sent but the target holds {held} "
                         f"after loading; the import was undone")
 

@@ -68,8 +68,7 @@ def plan_slots(source, names, codecs, counts, part_bytes):
             if batch:
                 slots.append(Slot(batch))
                 batch, batch_bytes = [], 0
-            partitions = getattr(source, "partitions", None)
-            keys = partitions(name, max(1, part_bytes // max(1, row_bytes))) if partitions else [None]
+            keys = source.partitions(name, max(1, part_bytes // max(1, row_bytes)))
             slots.extend(Slot([(name, key)]) for key in keys)
             continue
         if batch and batch_bytes + estimate > part_bytes:
@@ -105,15 +104,7 @@ def encoded_batches(reader, name, codec, part=None, encode=None):
     if encode is None:
         def encode(rows, _done):
             return codec.encode_many(rows)
-    method = getattr(reader, "encoded_batches", None)
-    if method is not None:
-        yield from method(name, codec, part=part, encode=encode)
-        return
-    done = 0
-    batches = reader.row_batches(name) if part is None else reader.row_batches(name, part=part)
-    for rows in batches:
-        yield encode(rows, done), len(rows)
-        done += len(rows)
+    yield from reader.encoded_batches(name, codec, part=part, encode=encode)
 
 
 # ---- the work of one slot (in a worker process, or inline) ---------------------------------------

@@ -74,8 +74,8 @@ def open_decoder(location, reader, table_data, target, workers):
     """A ParallelDecoder for this import, or None to decode in this process."""
     if workers == 0 or not parallel.workers_supported():
         return None
-    path = getattr(location, "path", None)
-    if path is None or type(location).__name__ != "LocalFile":
+    path = location.local_path
+    if path is None:
         return None
     total = sum(t.data_bytes for t in table_data)
     if workers is None and total < PARALLEL_MIN_BYTES:
@@ -101,12 +101,8 @@ class ParallelDecoder:
 
         Rows come mapped by the loader's own mapper_spec(), so the loader is told to skip it.
         """
-        decoders, spec = None, None
-        if hasattr(loader, "decode_spec"):
-            decoders, spec = loader.decode_spec()
-            loader.mapped_elsewhere = True
-        elif hasattr(loader, "mapper_spec"):
-            spec = loader.mapper_spec()
+        decoders, spec = loader.decode_spec() or (None, loader.mapper_spec())
+        if spec is not None:
             loader.mapped_elsewhere = True
         layout = table_layout(self.reader.model, data.table)
         for entry in data.entries:

@@ -21,11 +21,8 @@ def run_preflight(server, database, direction, *, storage_uri=None, storage_key_
     if direction == "import" and not storage_uri:
         raise InvalidInputError("a preflight for an import needs --storage-uri: the BACPAC to import")
     engine = open_engine(server, **(engine_options or {}))
-    check = getattr(engine, "preflight", None)
     model = None
     if direction == "import":
         with open_package(open_location(storage_uri, storage_key_type, storage_key)) as reader:
             model = reader.model
-    if check is None:
-        return []
-    return check(database, direction, model)
+    return engine.preflight(database, direction, model)

@@ -30,7 +30,9 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit
 
 from ..errors import ConflictError, InvalidInputError
+from .base import Location
 from .blob_errors import WRITE_PERMISSION_HINT, ErrorContext, SasToken, StorageError, error_code, scrub, translate
+from .registry import register
 
 __all__ = ["KEY_TYPES", "BlobLocation", "BlobWriter", "BlobRawReader", "StorageError", "is_blob_uri",
            "parse_blob_uri", "check_blob_name", "service_name_problems", "normalize_key_type", "credential_for", "open_blob_writer",
@@ -765,7 +767,8 @@ class BlobRawReader(io.RawIOBase):
 
 # ---- a storage location with the interface of storage.local.LocalFile --------------------------
 
-class BlobFile:
+@register
+class BlobFile(Location):
     """A BACPAC in Azure Blob Storage, used as the pipelines use storage.local.LocalFile:
     `check_writable(overwrite)` before any data moves, `with writer(overwrite) as output:` ...
     `output.file` (the stream) ... `output.commit()`, `open_read()`, `size()`.
@@ -773,6 +776,12 @@ class BlobFile:
     `uri`, `path` and `str()` are the blob's URL without its query string, so a SAS token never
     reaches a summary, a log or an operation record through them.
     """
+
+    name = "blob"
+
+    @classmethod
+    def claims(cls, storage_uri):
+        return is_blob_uri(storage_uri)
 
     def __init__(self, storage_uri, storage_key_type=None, storage_key=None, **options):
         self._uri = storage_uri

@@ -19,10 +19,13 @@ from urllib.parse import unquote, urlsplit
 
 from ..errors import ConflictError, InvalidInputError, NotABacpacError, NotFoundError, StorageError, UnsupportedError
 from . import filekinds
+from .base import Location
+from .registry import register
 
 FILE_MODE = 0o600                      # packages hold a whole database: user-only by default
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):(.*)$", re.S)
-BLOB_UNSUPPORTED = ("Azure Blob Storage URIs are not supported yet; give a local path or file:// URI")
+URL_NOT_A_PATH = ("an http(s) URL is not a local file path; an Azure Blob Storage URL needs a host "
+                  "(https://<account>.blob.core.windows.net/<container>/<name>.bacpac)")
 
 
 def resolve_path(storage_uri):
@@ -30,7 +33,7 @@ def resolve_path(storage_uri):
 
     Accepted: a plain path (relative to the current folder, `~` expanded) and file URIs
     (`file:///abs/path`, `file://localhost/abs/path`, `file:/abs/path`, percent-decoded).
-    http(s) URIs (Azure Blob Storage) are recognised but not supported yet; any other
+    http(s) URLs belong to the blob backend (storage/blob.py) and are refused here; any other
     `scheme://` is refused. A one-letter scheme is a Windows drive (`C:\\x.bacpac`).
     """
     if not isinstance(storage_uri, str) or not storage_uri.strip():
@@ -41,7 +44,7 @@ def resolve_path(storage_uri):
     if match and len(match.group(1)) > 1:
         scheme, rest = match.group(1).lower(), match.group(2)
         if scheme in ("http", "https"):
-            raise UnsupportedError(BLOB_UNSUPPORTED)
+            raise UnsupportedError(URL_NOT_A_PATH)
         if scheme == "file":
             return _file_uri_path(storage_uri)
         if rest.startswith("//"):
@@ -68,12 +71,20 @@ def _file_uri_path(uri):
     return Path(path)
 
 
-class LocalFile:
-    """A BACPAC location on the local file system."""
+@register
+class LocalFile(Location):
+    """A BACPAC location on the local file system (the default backend)."""
+    name = "local"
+    default = True
 
-    def __init__(self, storage_uri):
+    def __init__(self, storage_uri, storage_key_type=None, storage_key=None):
+        del storage_key_type, storage_key      # a local file needs no credentials
         self.uri = storage_uri
         self.path = resolve_path(storage_uri)
+
+    @property
+    def local_path(self):
+        return self.path
 
     def __str__(self):
         return str(self.path)

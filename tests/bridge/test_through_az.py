@@ -61,8 +61,9 @@ def submitted(monkeypatch):
     """Replace the operation layer's submit: record what custom.py hands over, return the record."""
     calls = []
 
-    def submit(cmd, request_type, *, server, database, storage_uri, resource_group, parameters, secrets,
-               no_wait, output_shape, hints=None):
+    def submit(cmd, request, *, server, database, storage_uri, resource_group, secrets, no_wait, output_shape,
+               hints=None):
+        request_type, parameters = request.request_type, request.as_record()
         calls.append(dict(request_type=request_type, server=server, database=database, storage_uri=storage_uri,
                           resource_group=resource_group, parameters=parameters, secrets=secrets, no_wait=no_wait,
                           output_shape=output_shape))

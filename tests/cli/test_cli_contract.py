@@ -35,26 +35,43 @@ class FakePipelines(types.ModuleType):
         if self.error is not None:
             raise self.error
 
-    def export_database(self, server, database, storage_uri, *, tables=None, exclude_tables=None,
-                        overwrite=False, progress=None, cancel=None):
+    # The real pipelines' signatures, keyword for keyword (test_the_fake_has_the_real_signatures):
+    # a worker that passed an argument the real function does not take would fail here too.
+    def export_database(self, server, database, storage_uri, *, tables=None, exclude_tables=None, overwrite=False,
+                        progress=None, cancel=None, compresslevel=None, storage_key_type=None,
+                        storage_key=None, workers=None, compressor=None, part_bytes=None, engine_options=None):
         self._record('export', (server, database, storage_uri), dict(
-            tables=tables, exclude_tables=exclude_tables, overwrite=overwrite, progress=progress, cancel=cancel))
+            tables=tables, exclude_tables=exclude_tables, overwrite=overwrite, progress=progress, cancel=cancel,
+            storage_key_type=storage_key_type, storage_key=storage_key, engine_options=engine_options))
         return {'server': server, 'database': database, 'storageUri': storage_uri, 'tables': 1, 'rows': 2,
                 'bytes': 10, 'packageBytes': 900, 'elapsedSeconds': 0.01, 'warnings': self.warnings,
                 'perTable': [{'name': '[dbo].[t]', 'rows': 2, 'bytes': 10}]}
 
-    def import_package(self, storage_uri, server, database, *, tables=None, exclude_tables=None,
-                       progress=None, cancel=None):
+    def import_package(self, storage_uri, server, database, *, tables=None, exclude_tables=None, progress=None,
+                       cancel=None, storage_key_type=None, storage_key=None, max_uncompressed_size=None,
+                       workers=None, engine_options=None):
         self._record('import', (storage_uri, server, database), dict(
-            tables=tables, exclude_tables=exclude_tables, progress=progress, cancel=cancel))
+            tables=tables, exclude_tables=exclude_tables, progress=progress, cancel=cancel,
+            storage_key_type=storage_key_type, storage_key=storage_key, engine_options=engine_options,
+            max_uncompressed_size=max_uncompressed_size))
         return {'server': server, 'database': database, 'storageUri': storage_uri, 'tables': 0, 'rows': 0,
                 'warnings': self.warnings, 'perTable': []}
 
-    def inspect_package(self, storage_uri, *, verify_checksum=True, storage_key_type=None, storage_key=None):
+    def inspect_package(self, storage_uri, *, verify_checksum=True, storage_key_type=None, storage_key=None,
+                        max_uncompressed_size=None):
         self._record('inspect', (storage_uri,), dict(verify_checksum=verify_checksum))
         return {'storageUri': storage_uri, 'tables': [{'name': '[dbo].[t]', 'rows': 2, 'dataBytes': 10,
                                                        'compressedBytes': 8, 'parts': 1}],
                 'totals': {'tables': 1, 'rows': 2, 'dataBytes': 10, 'compressedBytes': 8, 'parts': 1}}
+
+
+def test_the_fake_has_the_real_signatures():
+    import inspect
+    from azext_bacpac import pipelines
+    fake = FakePipelines()
+    for name in ('export_database', 'import_package', 'inspect_package'):
+        real = inspect.signature(getattr(pipelines, name))
+        assert inspect.signature(getattr(fake, name)) == real, name
 
 
 def run_worker_inline(store, operation_id, secrets):

@@ -13,6 +13,7 @@ from azext_bacpac._progress import ProgressLine, format_event
 from azext_bacpac._shapes import redact_summary, redact_uri
 from azext_bacpac._transformers import transform_inspect_table, transform_operation_table
 from azext_bacpac._validators import is_embedded, parse_size
+from azext_bacpac.errors import ErrorKind
 from azext_bacpac.format import errors as fmt
 
 
@@ -100,7 +101,7 @@ def test_error_mapping_leaves_bugs_and_azclierrors_alone():
 
 def test_translated_errors_one_line_scrubbed_with_hint():
     with pytest.raises(az.ValidationError) as info:
-        with translated_errors(['s3cr3t-key'], {'ConflictError': 'use --overwrite'}):
+        with translated_errors(['s3cr3t-key'], {ErrorKind.CONFLICT: 'use --overwrite'}):
             raise dom.ConflictError('target exists\n(key s3cr3t-key)')
     assert info.value.error_msg == 'target exists (key )'
     assert info.value.recommendations == ['use --overwrite']

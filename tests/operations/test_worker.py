@@ -11,7 +11,8 @@ def test_engine_options_get_the_password_and_the_record_never_does(tmp_path, mon
     fake = types.ModuleType('azext_bacpac.pipelines')
 
     def export_database(server, database, storage_uri, *, progress=None, cancel=None, engine_options=None,
-                        storage_key=None, tables=None):
+                        storage_key=None, tables=None, exclude_tables=None, storage_key_type=None,
+                        overwrite=False):
         calls.append(dict(server=server, engine_options=engine_options, storage_key=storage_key, tables=tables))
         raise ValueError('login failed for sqladmin with password S3cret-pw')
 

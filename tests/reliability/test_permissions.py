@@ -45,8 +45,9 @@ def test_every_file_the_tool_creates_is_user_only(tmp_path, open_umask):
                        lambda: harness.submit("Import", uri=str(harness.out / "pkg.bacpac"))):
             assert harness.wait(submit().id).state == "Succeeded"
         from azext_bacpac.operations import runner
-        record = runner.submit(harness.store, "Export", harness.server, "big", str(harness.out / "pkg.bacpac"),
-                               parameters={"overwrite": True})
+        from azext_bacpac.operations.requests import ExportRequest
+        record = runner.submit(harness.store, ExportRequest(overwrite=True), harness.server, "big",
+                               str(harness.out / "pkg.bacpac"))
         assert harness.wait(record.id).state == "Succeeded"
     finally:
         stop.set()

@@ -41,8 +41,8 @@ def test_windows_drive_is_a_path_not_a_scheme():
     "http://127.0.0.1:10000/devstoreaccount1/c/db.bacpac",
     "HTTPS://example.com/x.bacpac",
 ])
-def test_blob_and_http_uris_are_not_supported_yet(uri):
-    with pytest.raises(UnsupportedError, match="Azure Blob Storage URIs are not supported yet") as info:
+def test_urls_are_not_local_paths(uri):
+    with pytest.raises(UnsupportedError, match="an http.s. URL is not a local file path") as info:
         resolve_path(uri)
     assert "secret" not in str(info.value)
 

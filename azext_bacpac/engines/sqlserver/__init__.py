@@ -15,6 +15,8 @@ Nothing here imports pyodbc at module import: `az` start-up stays fast.
 import logging
 
 from ...errors import InvalidInputError
+from ..base import Capabilities, Engine
+from ..registry import register
 from .connect import ConnectionOptions, ConnectionSettings, describe_driver, find_driver
 from .errors import (CertificateError, DatabaseNotFoundError, FirewallError, LoginFailedError,
                      MissingPermissionsError, ServerNotFoundError, SqlServerError)
@@ -22,15 +24,46 @@ from .texts import CONSISTENCY_HELP, PREFLIGHT_HELP, TRUST_SERVER_CERTIFICATE_HE
 
 logger = logging.getLogger(__name__)
 
-_ALIASES = {"administrator_login": "user", "admin_user": "user", "administrator_login_password": "password",
-            "admin_password": "password", "authentication_type": "auth_type"}
 _CONNECTION_OPTIONS = {"user", "password", "auth_type", "access_token", "trust_server_certificate", "login_timeout",
                        "command_timeout", "driver", "application_name", "odbc_connection_string", "token_provider",
                        "resource_group", "server_suffix"}
 
 
-class SqlServerEngine:
-    kind = "sqlserver"
+def check_database_name(name):
+    """`name`, when SQL Server can hold it: 1 to 128 characters (sysname), no control characters."""
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidInputError("the database name is empty")
+    if len(name) > 128 or any(ord(c) < 32 for c in name):
+        raise InvalidInputError("the database name must be at most 128 characters, without control characters")
+    return name
+
+
+@register
+class SqlServerEngine(Engine):
+    name = kind = "sqlserver"
+    title = "SQL Server"
+    default = True           # a --server without a scheme is a SQL Server / Azure SQL name
+    address_hint = "a SQL Server / Azure SQL server name"
+    capabilities = Capabilities(signs_in=True, database_options=True, always_encrypted=True)
+    options = frozenset(_CONNECTION_OPTIONS | {
+        "consistency", "edition", "service_objective", "max_size_bytes", "import_users", "batch_rows",
+        "insert_rows", "create_timeout", "poll_seconds", "connect", "bulk_copy_factory", "sql_log"})
+
+    @classmethod
+    def claims(cls, server):
+        return False          # no scheme of its own: it answers as the default engine
+
+    @classmethod
+    def check_address(cls, server, database):
+        from .addressing import parse_server
+        parse_server(server)
+        check_database_name(database)
+
+    @classmethod
+    def target_identity(cls, server, database):
+        """Host, port and database, case-insensitively (SQL Server's default collation)."""
+        from .addressing import canonical_target
+        return canonical_target(server, database)
 
     def __init__(self, server=None, *, consistency="auto", edition=None, service_objective=None,
                  max_size_bytes=None, import_users=True, batch_rows=None, insert_rows=1000, create_timeout=900,
@@ -38,7 +71,6 @@ class SqlServerEngine:
         connection = {}
         unknown = []
         for key, value in options.items():
-            key = _ALIASES.get(key, key)
             if key in _CONNECTION_OPTIONS:
                 if value is not None:
                     connection[key] = value
@@ -72,12 +104,9 @@ class SqlServerEngine:
         """Which ODBC driver this engine uses, in words (logged by export and import)."""
         return self.settings.driver.description
 
-    def check_database_name(self, name):
-        if not isinstance(name, str) or not name.strip():
-            raise InvalidInputError("the database name is empty")
-        if len(name) > 128 or any(ord(c) < 32 for c in name):
-            raise InvalidInputError("the database name must be at most 128 characters, without control characters")
-        return name
+    @staticmethod
+    def check_database_name(name):
+        return check_database_name(name)
 
     def session(self, database):
         """A Session on a new connection to `database` (autocommit)."""

@@ -99,6 +99,15 @@ def parse_server(server, suffix=DEFAULT_SUFFIX):
     return ServerAddress(server, host, port, instance)
 
 
+def canonical_target(server, database):
+    """One string for one database: host (with the default cloud suffix for a bare Azure SQL name),
+    port (1433 unless given) and database, case-insensitively as SQL Server's default collation
+    compares names. Named instances keep their instance name in place of a port."""
+    address = parse_server(server)
+    where = f"\\{address.instance.lower()}" if address.instance else f":{address.port or DEFAULT_PORT}"
+    return f"mssql:{address.host.lower()}{where}/{database.lower()}"
+
+
 def _is_ip(text):
     try:
         ipaddress.ip_address(text)
@@ -111,4 +120,4 @@ def _safe(text):
     return "".join(c if c.isprintable() else "?" for c in text)[:200]
 
 
-__all__ = ["ServerAddress", "parse_server", "AZURE_SQL_SUFFIXES", "DEFAULT_SUFFIX"]
+__all__ = ["ServerAddress", "parse_server", "canonical_target", "AZURE_SQL_SUFFIXES", "DEFAULT_SUFFIX"]

@@ -15,6 +15,7 @@ import uuid
 
 from ...errors import EngineError, UnsupportedError
 from ...format.parts import Origin
+from ..base import ExportSource
 from . import preflight
 from .catalog import ENGINE_AZURE_SQL_DATABASE, ENGINE_MANAGED_INSTANCE, Q, CatalogReader
 from .errors import SqlServerError
@@ -28,12 +29,13 @@ CONSISTENCY_MODES = ("auto", "required", "none")
 NOT_CONSISTENT = "export is not transactionally consistent"
 
 
-class SqlServerExportSource:
+class SqlServerExportSource(ExportSource):
     """One database opened for export. Use as a context manager."""
 
     model_bytes = None
     model_bom = False
     model_source = "catalog"
+    row_count_is_estimate = True      # sys.partitions' approximate row counts
 
     def __init__(self, engine, database):
         self.engine = engine

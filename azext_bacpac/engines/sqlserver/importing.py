@@ -21,6 +21,7 @@ import re
 import time
 
 from ...errors import ConflictError, InvalidInputError, UnsupportedError
+from ..base import ImportTarget
 from . import preflight
 from .ddl import plan_import
 from .errors import DatabaseNotFoundError, MissingPermissionsError, SqlServerError
@@ -102,7 +103,7 @@ def database_options_sql(edition=None, service_objective=None, max_size_bytes=No
     return f"({', '.join(parts)})" if parts else ""
 
 
-class SqlServerImportTarget:
+class SqlServerImportTarget(ImportTarget):
     """A database being built. Use as a context manager; call commit() to keep it."""
 
     def __init__(self, engine, database):

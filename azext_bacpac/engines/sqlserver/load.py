@@ -12,6 +12,7 @@ encrypted column); their tables go through bulk copy (bulkcopy.py) instead.
 """
 import logging
 
+from ..base import TableLoader as BaseTableLoader
 from .errors import is_odbc_error, statement_error
 from .values import import_mapper
 
@@ -21,7 +22,7 @@ BATCH_ROWS = 1000
 COMMIT_ROWS = 50_000
 
 
-class TableLoader:
+class TableLoader(BaseTableLoader):
     """Inserts one table's rows; the target closes it before the next table starts."""
 
     def __init__(self, session, plan, batch_rows=BATCH_ROWS, commit_rows=COMMIT_ROWS):

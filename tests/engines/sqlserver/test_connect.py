@@ -242,11 +242,14 @@ def test_the_engine_registers_output_converters_and_the_command_timeout():
     assert fake.connections[0][2] == 30                                   # login timeout
 
 
-def test_unknown_engine_options_are_refused_and_cli_names_accepted():
+def test_unknown_engine_options_are_refused_and_each_option_has_one_spelling():
     with pytest.raises(InvalidInputError, match="busy_timeout"):
         SqlServerEngine("myserver", busy_timeout=5)
-    engine = SqlServerEngine("myserver", administrator_login="sa", administrator_login_password="x-secret",
-                             authentication_type="SQL", storage_key=None)
+    with pytest.raises(InvalidInputError, match="administrator_login"):      # the CLI's name is not an alias
+        SqlServerEngine("myserver", administrator_login="sa")
+    with pytest.raises(TypeError, match="admin_user"):                       # the registry's entry point
+        SqlServerEngine.open("myserver", admin_user="sa")
+    engine = SqlServerEngine.open("myserver", user="sa", password="x-secret", auth_type="SQL")
     assert engine.settings.auth == "SQL" and engine.settings.user == "sa"
 
 
