@@ -22,25 +22,15 @@ kind to azclierror class:
 
 An azclierror raised below passes through unchanged. Anything else is a bug and is left to az
 (which prints a traceback as CLIInternalError): hiding bugs behind a friendly line helps nobody.
-Messages are one line, and every secret the command was given is blanked out of them.
+Messages are one line, and every secret the command was given is masked in them (redaction.py).
 """
 
 from contextlib import contextmanager
 
 from azext_bacpac.errors import OUT_OF_MEMORY, BacpacError, ErrorKind, error_kind
+from azext_bacpac.redaction import scrub
 
 FORMAT_HINT = 'The file is not a readable BACPAC. Check --storage-uri, or export the database again.'
-
-
-def scrub(text, secrets):
-    """`text` with every secret (of 4+ characters) replaced by ''. Short secrets are left alone:
-    blanking e.g. 'a' would mangle the message while protecting nothing."""
-    if not isinstance(text, str):
-        return text
-    for secret in secrets or ():
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, '')
-    return text
 
 
 def one_line(text):

@@ -8,7 +8,8 @@ import time
 
 from knack.log import get_logger
 
-from azext_bacpac._errors import az_error, one_line, scrub, to_azclierror
+from azext_bacpac._errors import az_error, one_line, to_azclierror
+from azext_bacpac.redaction import scrub
 from azext_bacpac._progress import make_progress
 
 logger = get_logger(__name__)

@@ -10,7 +10,7 @@ from knack.log import get_logger
 from azext_bacpac import _operations as ops
 from azext_bacpac._arm import resolve_server
 from azext_bacpac._errors import translated_errors
-from azext_bacpac._shapes import redact_summary
+from azext_bacpac.redaction import redact, strip_uri
 from azext_bacpac.errors import ErrorKind
 
 logger = get_logger(__name__)
@@ -149,9 +149,9 @@ def bacpac_inspect(cmd, storage_uri, storage_key_type=None, storage_key=None, ve
         from azure.cli.core.azclierror import FileOperationError
         raise FileOperationError(
             '{}: model.xml does not match the checksum in Origin.xml: the package was altered or damaged, and '
-            'import refuses it.'.format(redact_summary({'uri': storage_uri})['uri']),
+            'import refuses it.'.format(strip_uri(storage_uri)),
             'To look inside it anyway, add --verify-checksum false.')
-    return redact_summary(result)
+    return redact(result)
 
 
 def _request(request_class, admin_user, auth_type, storage_key_type, use_network_isolation,

@@ -14,6 +14,7 @@ import sqlite3
 import urllib.request
 
 from ..errors import ConflictError, EngineError
+from ..processes import pid_alive
 from . import sqlite_catalog
 from .base import ImportTarget, TableLoader
 from .sqlite import engine_error
@@ -74,7 +75,7 @@ class SqliteImportTarget(ImportTarget):
         prefix = f".{self.path.name}.importing-"
         for path in self.path.parent.glob(glob.escape(prefix) + "*"):
             pid = path.name[len(prefix):]
-            if pid.isdigit() and int(pid) != os.getpid() and not _process_alive(int(pid)):
+            if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
                 try:
                     os.unlink(path)
                 except OSError:
@@ -280,18 +281,6 @@ class SqliteImportTarget(ImportTarget):
             raise EngineError(f"cannot publish database '{self.database}' in {self.path.parent}: "
                               f"{error.strerror or error}") from None
         self.committed = True
-
-
-def _process_alive(pid):
-    if os.name != "posix":
-        return True                       # no cheap check: leave the file alone
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True                       # exists, owned by someone else
-    return True
 
 
 class _TableLoader(TableLoader):

@@ -5,9 +5,9 @@ import subprocess
 import sys
 import threading
 import time
-from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import ConflictError, NotFoundError
+from ..redaction import strip_uri
 from .identity import target_identity
 from .status import check_liveness
 from .store import OperationRecord, OperationStore, new_operation_id
@@ -15,19 +15,11 @@ from .store import OperationRecord, OperationStore, new_operation_id
 PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def strip_secrets_from_uri(uri):
-    """A storage URI without its query string (where a SAS token lives)."""
-    parts = urlsplit(uri)
-    if parts.scheme in ("http", "https") and parts.query:
-        return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-    return uri
-
-
 def submit(store, request, server, database, storage_uri, secrets=None, resource_group=None):
     """Record a new operation for `request` (requests.ExportRequest / ImportRequest) and start its
     detached worker; returns the record at once."""
     secrets = dict(secrets or {})
-    clean_uri = strip_secrets_from_uri(storage_uri)
+    clean_uri = strip_uri(storage_uri)
     if clean_uri != storage_uri:
         secrets["storage_uri"] = storage_uri
     record = OperationRecord(id=new_operation_id(), request_type=request.request_type, server=server,

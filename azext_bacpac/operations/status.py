@@ -4,9 +4,9 @@ A record is declared Failed only when its worker is gone: no process with the wo
 time. A worker that is alive but silent (stopped with SIGSTOP, swapped out, starved) is "not
 responding": still InProgress, so that a script never acts on a Failed that later turns Succeeded.
 """
-import os
 import time
 
+from ..processes import command_line, pid_alive, process_start_time
 from .identity import remove_scratch
 from .store import ACTIVE_STATES
 
@@ -37,34 +37,18 @@ def status_message(record):
     return record.error_message or "Failed"
 
 
-def process_start_time(pid):
-    """The kernel's start time of pid (clock ticks since boot, from /proc), or None where unknown."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            fields = handle.read().rsplit(b")", 1)[1].split()
-        return fields[19].decode()
-    except (OSError, IndexError):
-        return None
-
-
-def _process_alive(pid, operation_id, start_time=None):
+def _worker_alive(pid, operation_id, start_time=None):
     """True when pid runs and (where /proc tells) is this operation's worker, not a reused pid."""
     if start_time and process_start_time(pid) not in (None, start_time):
         return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    if not pid_alive(pid):
         return False
-    except PermissionError:
+    line = command_line(pid)
+    if line is None:
         return True
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as handle:
-            command_line = handle.read()
-    except OSError:
-        return True
-    if not command_line:       # a zombie: exited, not yet reaped
+    if not line:               # a zombie: exited, not yet reaped
         return False
-    return operation_id.encode() in command_line
+    return operation_id.encode() in line
 
 
 def check_liveness(store, record, clock=time.time):
@@ -74,7 +58,7 @@ def check_liveness(store, record, clock=time.time):
     moment = clock()
     reason = None
     if record.worker_pid:
-        if not _process_alive(record.worker_pid, record.id, record.worker_start):
+        if not _worker_alive(record.worker_pid, record.id, record.worker_start):
             reason = f"the worker process (pid {record.worker_pid}) ended without finishing the operation"
         elif record.heartbeat and moment - record.heartbeat > STALE_AFTER_SECONDS:
             record.not_responding = moment - record.heartbeat     # alive: never Failed, only silent

@@ -14,9 +14,11 @@ import time
 import traceback
 
 from ..errors import OUT_OF_MEMORY, CancelledError, ErrorKind, error_kind
+from ..redaction import redact
 from .identity import scratch_patterns
 from .requests import ExportRequest, Outcome, request_from_record
-from .status import HEARTBEAT_SECONDS, process_start_time
+from ..processes import process_start_time
+from .status import HEARTBEAT_SECONDS
 from .store import OperationStore
 from .store_health import StoreError
 
@@ -130,8 +132,8 @@ def run(store, operation_id, secrets):
         outcome = _outcome_of(lambda: _run_pipeline(record, secrets, reporter))
     finally:
         stop.set()
-    outcome = Outcome(outcome.state, outcome.error_kind, redact(outcome.message, secret_strings(secrets)),
-                      redact(outcome.summary, secret_strings(secrets)))
+    outcome = Outcome(outcome.state, outcome.error_kind, redact(outcome.message, secrets),
+                      redact(outcome.summary, secrets))
     # A final state stays final: never turn a record that someone already declared ended.
     if not store.update(operation_id, only_if_active=True, finish_time=time.time(), heartbeat=time.time(),
                         **outcome.record_fields()):
@@ -170,31 +172,6 @@ def _outcome_of(work):
             return Outcome("Failed", kind, _one_line(error))
         logger.error("unexpected failure:\n%s", traceback.format_exc())
         return Outcome("Failed", ErrorKind.INTERNAL, f"internal error: {type(error).__name__}: {_one_line(error)}")
-
-
-def secret_strings(secrets):
-    """Every secret value, and the query string of a storage URI (a SAS signature lives there)."""
-    values = set()
-    for value in secrets.values():
-        if isinstance(value, str) and value:
-            values.add(value)
-            if "?" in value and "://" in value:
-                values.add(value.split("?", 1)[1])
-    return sorted((v for v in values if len(v) >= 4), key=len, reverse=True)
-
-
-def redact(value, secrets):
-    """`value` (strings, lists and dicts within) with URL query strings and every secret removed."""
-    if isinstance(value, dict):
-        return {key: redact(item, secrets) for key, item in value.items()}
-    if isinstance(value, list):
-        return [redact(item, secrets) for item in value]
-    if isinstance(value, str):
-        from .runner import strip_secrets_from_uri
-        value = strip_secrets_from_uri(value)
-        for secret in secrets:
-            value = value.replace(secret, "")
-    return value
 
 
 def _one_line(error):

@@ -12,24 +12,17 @@ import re
 from urllib.parse import parse_qs
 
 from ..errors import BacpacError, ConflictError, NotFoundError, StorageError
+from ..redaction import scrub as mask
 
 __all__ = ["StorageError", "SasToken", "ErrorContext", "error_code", "scrub", "translate", "WRITE_PERMISSION_HINT"]
 
 WRITE_PERMISSION_HINT = "needs sp=cw (create, write), and r as well to check for an existing blob"
-_SIG = re.compile(r"(?i)(sig(?:=|%3D))[^&\s'\"<>]+")
-_KEY_IN_TEXT = re.compile(r"(?i)(AccountKey=|SharedKey [^:\s]+:)[^;\s'\"]+")
 MAX_DETAIL = 240
 
 
 def scrub(text, secrets=()):
-    """`text` on one line with SAS signatures, shared-key signatures and every given secret removed."""
-    text = " ".join(str(text).split())
-    for secret in secrets or ():
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
-            text = text.replace(secret.lstrip("?"), "***")
-    text = _SIG.sub(r"\1***", text)
-    return _KEY_IN_TEXT.sub(r"\1***", text)
+    """`text` on one line, with every secret and credential masked (redaction.scrub)."""
+    return mask(" ".join(str(text).split()), secrets)
 
 
 class SasToken:

@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..errors import ConflictError, InvalidInputError, NotABacpacError, NotFoundError, StorageError, UnsupportedError
+from ..processes import pid_alive
 from . import filekinds
 from .base import Location
 from .registry import register
@@ -210,20 +211,13 @@ _PARTIAL = re.compile(r"(\d+)-[0-9a-f]{8}\.partial")
 
 def _remove_stale_partials(path):
     """Temporary files of exports to `path` whose process is gone (killed: it could not clean up)."""
-    if os.name != "posix":
-        return                           # no cheap liveness check: leave them
     prefix = f".{path.name}."
     for candidate in glob.glob(os.path.join(glob.escape(str(path.parent)), glob.escape(prefix) + "*.partial")):
         match = _PARTIAL.fullmatch(os.path.basename(candidate)[len(prefix):])
         if match is None or int(match.group(1)) == os.getpid():
             continue
-        try:
-            os.kill(int(match.group(1)), 0)
-            continue                     # alive (or another user's): not ours to remove
-        except ProcessLookupError:
-            pass
-        except OSError:
-            continue
+        if pid_alive(int(match.group(1))):
+            continue                     # alive (or another user's, or no way to tell): not ours to remove
         try:
             os.unlink(candidate)
         except OSError:

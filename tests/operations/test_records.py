@@ -11,7 +11,6 @@ import pytest
 from azext_bacpac.errors import InvalidInputError
 from azext_bacpac.operations import shapes
 from azext_bacpac.operations.link import make_link, operation_id_from_link, parse_operation_id
-from azext_bacpac.operations.runner import strip_secrets_from_uri
 from azext_bacpac.operations.status import check_liveness, status, status_message
 from azext_bacpac.operations.store import OperationRecord, OperationStore, new_operation_id
 
@@ -96,10 +95,14 @@ def test_link_round_trips_and_is_not_arm():
         parse_operation_id("12345")
 
 
-def test_sas_is_stripped_from_the_recorded_uri():
-    uri = "https://acct.blob.core.windows.net/c/db.bacpac?sv=2022&sig=SECRET"
-    assert strip_secrets_from_uri(uri) == "https://acct.blob.core.windows.net/c/db.bacpac"
-    assert strip_secrets_from_uri("/tmp/x.bacpac") == "/tmp/x.bacpac"
+def test_sas_is_stripped_from_the_recorded_uri(tmp_path):
+    from azext_bacpac.operations import runner
+    from azext_bacpac.operations.requests import ExportRequest
+    store = OperationStore(str(tmp_path / "ops.db"))
+    secret_uri = "https://acct.blob.core.windows.net/c/db.bacpac?sv=2022&sig=SECRETSIG"
+    record = runner.submit(store, ExportRequest(), "sqlite:////nonexistent-folder", "db", secret_uri)
+    assert record.storage_uri == "https://acct.blob.core.windows.net/c/db.bacpac"
+    assert b"SECRETSIG" not in open(store.path, "rb").read()
 
 
 def test_cmdlet_shapes_have_the_models_property_order():
@@ -157,7 +160,8 @@ def test_worker_that_never_started_is_reported_failed(store):
 
 
 def test_a_live_silent_worker_is_not_responding_and_a_reused_pid_is_dead(store):
-    from azext_bacpac.operations.status import process_start_time, status_message
+    from azext_bacpac.operations.status import status_message
+    from azext_bacpac.processes import process_start_time
     item = record(state="InProgress", heartbeat=time.time() - 60)
     sleeper = subprocess.Popen([sys.executable, "-c", "import time, sys; time.sleep(30)", item.id])
     try:

@@ -37,6 +37,7 @@ import time
 from dataclasses import dataclass, field
 
 from ...errors import EngineError, InvalidInputError
+from ...redaction import scrub
 from .addressing import parse_server
 from .errors import LoginFailedError, connection_error
 
@@ -405,7 +406,7 @@ class ConnectionSettings:
     def redacted(self, database):
         """The connection string with every secret blanked: what a log may show."""
         text, _ = self.connection_string(database, with_token=False)
-        return re.sub(r"(PWD|Password)=(\{(?:[^}]|\}\})*\}|[^;]*)", r"\1=***", text, flags=re.IGNORECASE)
+        return scrub(text)
 
     def _need_microsoft(self, what):
         if not self.driver.is_microsoft:

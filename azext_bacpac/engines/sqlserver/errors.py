@@ -19,6 +19,7 @@ access token before it is quoted, and the connection string is never quoted at a
 import re
 
 from ...errors import BacpacError, ConflictError, EngineError, NotFoundError
+from ...redaction import scrub
 
 # Classes a future errors.py may take over (see the closing report); they subclass the existing ones so
 # that the CLI's mapping (NotFoundError -> exit 3, BacpacError -> exit 1) already applies.
@@ -102,13 +103,6 @@ def odbc_parts(error):
             texts.append(text)
     number = next((n for n in numbers if n > 0), numbers[0] if numbers else None)
     return sqlstate, number, " ".join(" ".join(texts).split())
-
-
-def scrub(text, secrets):
-    for secret in secrets or ():
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return text
 
 
 def is_odbc_error(error):
@@ -211,4 +205,4 @@ def statement_error(error, *, subject, secrets=()):
 
 __all__ = ["ServerNotFoundError", "DatabaseNotFoundError", "LoginFailedError", "FirewallError", "CertificateError",
            "SqlServerError", "MissingPermissionsError", "odbc_parts", "connection_error", "statement_error",
-           "is_odbc_error", "scrub"]
+           "is_odbc_error"]
