@@ -183,8 +183,8 @@ def load_arguments(self, _):
                    help='Service objective of the new database, e.g. S0, P1, GP_Gen5_2 (Azure SQL). '
                         'Validated, and ignored by the embedded SQLite engine.')
         c.argument('max_size_bytes', options_list=['--max-size'], type=parse_size,
-                   help='Maximum size of the new database, in bytes or with a unit (B, KB, MB, GB, TB; '
-                        'powers of 1024), e.g. 10GB. Validated, and ignored by the embedded SQLite engine.')
+                   help='Maximum size of the new database, in bytes or with a unit (K, M, G, T, with or '
+                        'without B or iB: powers of 1024), e.g. 10GB. Validated, and ignored by the embedded SQLite engine.')
 
     for scope in ('sql db bacpac import', 'sql db bacpac inspect'):
         with self.argument_context(scope) as c:

@@ -26,21 +26,18 @@ DATABASE_EDITIONS = ['None', 'Basic', 'Standard', 'Premium', 'DataWarehouse', 'S
 
 STORAGE_SCHEMES = ('file', 'http', 'https')
 
-_SIZE_UNITS = {'': 1, 'B': 1, 'KB': 1024, 'MB': 1024 ** 2, 'GB': 1024 ** 3, 'TB': 1024 ** 4}
-_SIZE_RE = re.compile(r'^\s*(\d+)\s*([KMGT]?B)?\s*$', re.IGNORECASE)
 # `scheme:rest`; a one-letter scheme is a Windows drive, `name:1.bacpac` (no //) a file name.
 _SCHEME_RE = re.compile(r'^([A-Za-z][A-Za-z0-9+.-]*):(.*)$', re.S)
 _SERVICE_OBJECTIVE_RE = re.compile(r'^[A-Za-z0-9_]{1,64}$')
 
 
 def parse_size(value):
-    """`--max-size`: bytes, or an integer with a unit B/KB/MB/GB/TB (powers of 1024). argparse type."""
-    match = _SIZE_RE.match(value or '')
-    if not match:
-        raise argparse.ArgumentTypeError(
-            "invalid size '{}': use bytes (10737418240) or a number with a unit B, KB, MB, GB or TB "
-            "(10GB)".format(value))
-    size = int(match.group(1)) * _SIZE_UNITS[(match.group(2) or '').upper()]
+    """`--max-size`: a size in the one grammar of sizes.py (10GB, 500MiB; powers of 1024). argparse type."""
+    from azext_bacpac import sizes
+    try:
+        size = sizes.parse_size(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError('invalid size: {}'.format(error)) from None
     if size <= 0:
         raise argparse.ArgumentTypeError("invalid size '{}': it must be greater than 0".format(value))
     return size

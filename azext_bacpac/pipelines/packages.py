@@ -1,25 +1,24 @@
 """Opening a stored package for reading, with the checksum rule of import and inspect."""
 import contextlib
 import os
-import re
 
 from ..errors import InvalidInputError
 from ..format.errors import ChecksumMismatchError, ModelTooLargeError, PackageTooLargeError
 from ..format.package import MAX_MODEL_BYTES, MAX_TOTAL_BYTES, PackageReader
+from ..sizes import EXAMPLE, parse_size
 
 # The cap on the uncompressed bytes a package's entries may declare in all (a ZIP bomb's claim).
 # Each entry is also held to deflate's own ratio (package.MAX_DEFLATE_RATIO) whatever the cap.
 MAX_UNCOMPRESSED_ENV = "AZEXT_BACPAC_MAX_UNCOMPRESSED_SIZE"
 # The cap on model.xml (256 MiB unless this variable says otherwise): a model is held in memory whole.
 MAX_MODEL_ENV = "AZEXT_BACPAC_MAX_MODEL_SIZE"
-_SIZE = re.compile(r"^\s*(\d+)\s*([kmgtp]?)(i?b?)\s*$", re.IGNORECASE)
 
 
 def max_uncompressed_bytes(value=None, variable=MAX_UNCOMPRESSED_ENV, default=MAX_TOTAL_BYTES):
     """The cap in bytes (None: no cap) from `value`, else the environment variable, else 1 TiB.
 
-    Accepts a number of bytes or a size with a unit (500GB, 2TiB, 4T: units are powers of 1024);
-    0, 'none' or 'unlimited' lift the cap.
+    Accepts a size (sizes.py: 500GB, 2TiB, 4T; units are powers of 1024); 0, 'none' or
+    'unlimited' lift the cap.
     """
     if value is None:
         value = os.environ.get(variable)
@@ -29,12 +28,10 @@ def max_uncompressed_bytes(value=None, variable=MAX_UNCOMPRESSED_ENV, default=MA
         return value or None
     if value.strip().lower() in ("none", "unlimited"):
         return None
-    match = _SIZE.match(value)
-    if match is None:
-        raise InvalidInputError(f"{variable}={value!r} is not a size: give bytes, a size such as "
-                                f"2TiB or 500GB, or 0 for no limit")
-    number = int(match.group(1)) << (10 * " kmgtp".index(match.group(2).lower() or " "))
-    return number or None
+    try:
+        return parse_size(value) or None
+    except ValueError:
+        raise InvalidInputError(f"{variable}={value!r} is not a size: give {EXAMPLE}, or 0 for no limit") from None
 
 
 @contextlib.contextmanager

@@ -19,12 +19,13 @@ from azext_bacpac.format import errors as fmt
 @pytest.mark.parametrize('text, expected', [
     ('1', 1), ('10737418240', 10737418240), ('10GB', 10 * 1024 ** 3), ('10 gb', 10 * 1024 ** 3),
     ('500MB', 500 * 1024 ** 2), ('1TB', 1024 ** 4), ('2kb', 2048), ('7B', 7),
+    ('2GiB', 2 << 30), ('4t', 4 << 40),           # the grammar of --max-uncompressed-size too (sizes.py)
 ])
 def test_parse_size(text, expected):
     assert parse_size(text) == expected
 
 
-@pytest.mark.parametrize('text', ['', '0', '0GB', '-1', '1.5GB', '10 XB', 'GB', 'ten'])
+@pytest.mark.parametrize('text', ['', '0', '0GB', '-1', '1.5GB', '10 XB', 'GB', 'ten', '10 KBB', '1iB'])
 def test_parse_size_rejects(text):
     with pytest.raises(argparse.ArgumentTypeError):
         parse_size(text)
