@@ -614,7 +614,7 @@ def test_inspect_reports_always_encrypted_keys(vectors):
 
 def test_computed_columns_and_checks_live_in_the_stored_model(tmp_path, server):
     from azext_bacpac.format.model import CheckConstraint, Column, KeyConstraint, Model, Table
-    from azext_bacpac.format.package import PackageWriter
+    from azext_bacpac.format.assembly import PackageWriter
     from azext_bacpac.format.sqltypes import SqlType
     model = Model()
     table = Table("dbo", "Lines", [Column("Id", SqlType("int"), nullable=False, identity=True),
@@ -651,7 +651,7 @@ def test_import_pattern_that_matches_nothing(tmp_path, server):
 
 def test_indexes_filters_and_foreign_keys_sqlite_cannot_honour_become_warnings(tmp_path, server):
     from azext_bacpac.format.model import Column, ForeignKey, Index, KeyConstraint, Model, Table
-    from azext_bacpac.format.package import PackageWriter
+    from azext_bacpac.format.assembly import PackageWriter
     from azext_bacpac.format.sqltypes import SqlType
     model = Model()
     model.add(Table("dbo", "Parent", [Column("Id", SqlType("int"), nullable=False)]))
@@ -682,7 +682,7 @@ def test_indexes_filters_and_foreign_keys_sqlite_cannot_honour_become_warnings(t
 
 def test_keys_on_computed_columns_stay_in_the_stored_model(tmp_path, server):
     from azext_bacpac.format.model import Column, Index, KeyConstraint, Model, Table
-    from azext_bacpac.format.package import PackageWriter
+    from azext_bacpac.format.assembly import PackageWriter
     from azext_bacpac.format.sqltypes import SqlType
     model = Model()
     model.add(Table("dbo", "T", [Column("A", SqlType("int"), nullable=False),

@@ -8,7 +8,8 @@ from .errors import (BacpacFormatError, ChecksumMismatchError, DataError, Encode
 from .model import (AliasType, CheckConstraint, Column, ColumnEncryptionKey, ColumnEncryptionKeyValue,
                     ColumnMasterKey, DatabaseOptions, DefaultConstraint, ForeignKey, Index, KeyConstraint, Model,
                     Module, Permission, Role, RoleMembership, Schema, Table, User, quote, split_name)
-from .package import PackageReader, PackageWriter, TableData, table_layout
+from .assembly import PackageAssembler, PackageWriter
+from .package import PackageReader, TableData, table_layout
 from .parts import Origin, model_checksum
 from .sqltypes import SqlType
 from .values import PreciseDateTime, PreciseTime, SqlVariant

@@ -1,17 +1,21 @@
 """A BACPAC assembled from data parts deflated elsewhere (worker processes), written in one pass.
 
-PackageAssembler writes the same entries, in the same order, as PackageWriter: model.xml,
+PackageAssembler is the one package writer. It writes model.xml,
 DacMetadata.xml, [Content_Types].xml, the Data/<schema>.<table>/TableData-000-NNNNN.BCP parts
 (numbered per table, in row order), _rels/.rels and Origin.xml (checksum and row total computed
 here). Data parts arrive as raw deflate streams with their CRC-32 and sizes (PartBuilder makes
 them) and are copied into the ZIP as they are: nothing is recompressed, nothing is seeked back to.
+
+PackageWriter is its front end for rows (tests, benchmarks, tools): it encodes each table's rows
+with the table's RowCodec into parts of at most `part_bytes` and hands them to the assembler.
 """
 import time
 
 from .deflate import RawDeflater
 from .errors import PackageError
+from .bcp import RowCodec
 from .model import quote
-from .package import CONTENT_TYPES, METADATA, MODEL, ORIGIN, RELS, _check_entry_name
+from .package import CONTENT_TYPES, DEFAULT_PART_BYTES, METADATA, MODEL, ORIGIN, RELS, _check_entry_name, table_layout
 from .parts import content_types_bytes, dac_metadata_bytes, model_checksum, relationships_bytes
 from .parts import Origin
 from .zipwriter import ZipStreamWriter
@@ -124,6 +128,60 @@ class PackageAssembler:
     def abort(self):
         """Write nothing more; the target holds no valid package and the caller discards it."""
         self._closed = True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, *_):
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+class PackageWriter:
+    """Writes a BACPAC of rows to a binary stream, table after table, through a PackageAssembler.
+
+    Rows are whole in every part (a row never straddles two), as in DacFx's packages; a part closes
+    once it holds `part_bytes` BCP bytes. compresslevel is zlib's level.
+    """
+
+    def __init__(self, target, model, database_name, origin=None, compresslevel=6,
+                 part_bytes=DEFAULT_PART_BYTES, model_bom=False, model_bytes=None):
+        self.model = model
+        self.part_bytes = part_bytes
+        self.level = compresslevel
+        self._assembler = PackageAssembler(target, model, database_name, origin, model_bom, model_bytes,
+                                           library="zlib", level=compresslevel)
+
+    @property
+    def total_rows(self):
+        return self._assembler.total_rows
+
+    def write_table(self, schema, name, rows):
+        """Encode and write all rows of one table; returns the row count."""
+        table = self.model.table(schema, name)
+        if table is None:
+            raise PackageError(f"table {quote(schema, name)} is not in the model being written")
+        codec = RowCodec(table.full_name, table_layout(self.model, table))
+        builder, filled, written = PartBuilder("zlib", self.level), 0, 0
+        for row in rows:
+            data = codec.encode(row)
+            if filled and filled + len(data) > self.part_bytes:
+                self._assembler.add_part(schema, name, builder.finish())
+                builder, filled = PartBuilder("zlib", self.level), 0
+            builder.add(data, 1)
+            filled += len(data)
+            written += 1
+        if builder.rows:
+            self._assembler.add_part(schema, name, builder.finish())
+        return written
+
+    def close(self):
+        self._assembler.close()
+
+    def abort(self):
+        self._assembler.abort()
 
     def __enter__(self):
         return self

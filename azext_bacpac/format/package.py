@@ -1,15 +1,11 @@
-"""Reading and writing whole BACPAC packages, streaming table data in bounded memory.
+"""Reading whole BACPAC packages, streaming table data in bounded memory.
 
 PackageReader opens any seekable binary stream (or a path): the model, Origin.xml, the tables and
-their data files, and one row iterator per table. PackageWriter writes to any binary stream,
-seekable or not: model.xml first, then each table's rows as TableData-000-NNNNN.BCP parts of a
-bounded size, then _rels/.rels and Origin.xml, whose checksum and row total it computes itself.
+their data files, and one row iterator per table. Writing is assembly.py's (PackageAssembler, and
+PackageWriter, its front end for rows).
 """
-import datetime
-import io
 import os
 import re
-import time
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -18,8 +14,8 @@ from .bcp import ColumnLayout, RowCodec
 from .errors import (ChecksumMismatchError, DataError, MissingPartError, ModelTooLargeError, PackageError,
                      PackageTooLargeError, UnsafeEntryError)
 from .model import Model, quote, split_name
-from .parts import (Origin, content_types_bytes, dac_metadata_bytes, model_checksum, read_dac_metadata,
-                    read_relationships, relationships_bytes)
+from .parts import (Origin, model_checksum, read_dac_metadata,
+                    read_relationships)
 
 MODEL = "model.xml"
 ORIGIN = "Origin.xml"
@@ -32,7 +28,6 @@ MAX_XML_PART = 1 << 30
 MAX_MODEL_BYTES = 256 << 20       # default cap on model.xml (a model of 50,000 3-column tables is ~125 MB)
 MAX_TOTAL_BYTES = 1 << 40         # default cap on the uncompressed bytes all entries declare (1 TiB)
 DEFAULT_PART_BYTES = 64 << 20     # uncompressed bytes per TableData part before a new one starts
-ZIP64_FROM = 1 << 30              # parts that may pass 2 GiB get Zip64 headers from the start
 
 
 @dataclass
@@ -276,213 +271,3 @@ class PackageReader:
 
     def __exit__(self, *_):
         self.close()
-
-
-class _CountingStream(io.RawIOBase):
-    """Wraps a write-only stream: counts bytes and lets zipfile write without seeking."""
-
-    def __init__(self, target):
-        self._target = target
-        self.written = 0
-
-    def writable(self):
-        return True
-
-    def write(self, data):
-        self._target.write(data)
-        self.written += len(data)
-        return len(data)
-
-    def tell(self):
-        return self.written
-
-    def flush(self):
-        flush = getattr(self._target, "flush", None)
-        if flush:
-            flush()
-
-
-class PackageWriter:
-    """Writes a BACPAC to a binary stream. Tables are written one after another.
-
-    `origin` supplies the informational Origin.xml fields (server version, source size, operation
-    id); the checksum, object counts, model schema version and row total are filled in here.
-    `model_bytes`, when given, are written as model.xml exactly (they must describe `model`).
-    """
-
-    def __init__(self, target, model, database_name, origin=None, compresslevel=6,
-                 part_bytes=DEFAULT_PART_BYTES, model_bom=False, model_bytes=None):
-        seekable = getattr(target, "seekable", lambda: False)()
-        self._stream = target if seekable else _CountingStream(target)
-        self._zip = zipfile.ZipFile(self._stream, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=compresslevel)
-        self.model = model
-        self.origin = origin or Origin()
-        self.part_bytes = part_bytes
-        self.total_rows = 0
-        self._parts = []            # (schema, table, entry) for _rels/.rels
-        self._content_types_written = False
-        self._current_part = None
-        self._stamp = time.localtime()[:6]
-        # Exact model.xml bytes when the caller has them (a stored model); else serialised here.
-        self.model_bytes = model_bytes if model_bytes is not None else model.to_bytes(bom=model_bom)
-        self._write_member(MODEL, self.model_bytes)
-        self._write_member(METADATA, dac_metadata_bytes(database_name))
-        self._closed = False
-
-    def _info(self, name, compress_type):
-        info = zipfile.ZipInfo(name, date_time=self._stamp)
-        info.compress_type = compress_type
-        info.create_system = 0
-        return info
-
-    def _write_member(self, name, data, compress_type=zipfile.ZIP_DEFLATED):
-        self._zip.writestr(self._info(name, compress_type), data)
-
-    def _ensure_content_types(self, has_data):
-        if not self._content_types_written:
-            self._write_member(CONTENT_TYPES, content_types_bytes(has_data))
-            self._content_types_written = True
-
-    def table_writer(self, schema, name):
-        table = self.model.table(schema, name)
-        if table is None:
-            raise PackageError(f"table {quote(schema, name)} is not in the model being written")
-        return TableDataWriter(self, table, RowCodec(table.full_name, table_layout(self.model, table)))
-
-    def write_table(self, schema, name, rows):
-        """Encode and write all rows of one table; returns the row count."""
-        with self.table_writer(schema, name) as writer:
-            for row in rows:
-                writer.write_row(row)
-            return writer.rows
-
-    def _open_part(self, table, stream_number, chunk_number, first_write=0):
-        self._ensure_content_types(True)
-        entry = f"Data/{table.schema}.{table.name}/TableData-{stream_number:03d}-{chunk_number:05d}.BCP"
-        _check_entry_name(entry)
-        self._parts.append((table.schema, table.name, entry))
-        # Sizes are unknown while a part streams; only a part that may grow past 2 GiB needs Zip64.
-        zip64 = self.part_bytes >= ZIP64_FROM or first_write >= ZIP64_FROM
-        self._current_part = self._zip.open(self._info(entry, zipfile.ZIP_DEFLATED), "w", force_zip64=zip64)
-        return self._current_part
-
-    def _close_part(self, part):
-        part.close()
-        self._current_part = None
-
-    def close(self):
-        """Write _rels/.rels and Origin.xml and finish the ZIP. Call only after a successful export."""
-        if self._closed:
-            return
-        self._ensure_content_types(bool(self._parts))
-        if self._parts:
-            self._write_member(RELS, relationships_bytes(self._parts), zipfile.ZIP_STORED)
-        origin = self.origin
-        origin.checksums = {"/model.xml": model_checksum(self.model_bytes)}
-        origin.total_rows = self.total_rows
-        origin.object_counts = self.model.object_counts()
-        origin.model_schema_version = self.model.attributes.get("SchemaVersion", "2.9")
-        self._write_member(ORIGIN, origin.to_bytes(), zipfile.ZIP_STORED)
-        self._zip.close()
-        self._closed = True
-
-    def abort(self):
-        """Stop without writing anything more: no closing parts, no ZIP directory.
-
-        The target then holds no valid package; the caller discards it. The open data part and the
-        ZIP are detached rather than closed, because closing them would write to the target.
-        """
-        self._closed = True
-        if self._current_part is not None:
-            io.BufferedIOBase.close(self._current_part)
-            self._current_part = None
-        self._zip._writing = False
-        self._zip.fp = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, *_):
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
-
-
-class TableDataWriter:
-    """Streams one table's rows into TableData parts of at most `part_bytes` each.
-
-    Rows are whole in every part (a row never straddles two), as in DacFx's packages.
-    """
-    FLUSH_BYTES = 1 << 20
-
-    def __init__(self, package, table, codec):
-        self.package = package
-        self.table = table
-        self.codec = codec
-        self.rows = 0
-        self.bytes = 0
-        self._part = None
-        self._chunk = 0
-        self._filled = 0          # bytes in the current part, pending ones included
-        self._pending = []
-        self._pending_size = 0
-
-    def write_row(self, row):
-        data = self.codec.encode(row)
-        self._make_room(len(data))
-        self._pending.append(data)
-        self._pending_size += len(data)
-        self._filled += len(data)
-        self.rows += 1
-        if self._pending_size >= self.FLUSH_BYTES:
-            self._flush()
-
-    def write_rows(self, rows):
-        for row in rows:
-            self.write_row(row)
-
-    def write_encoded(self, data, row_count):
-        """Append already-encoded BCP bytes holding exactly `row_count` whole rows."""
-        self._make_room(len(data))
-        self._flush()
-        self._write(data)
-        self._filled += len(data)
-        self.rows += row_count
-
-    def _make_room(self, size):
-        if self._filled and self._filled + size > self.package.part_bytes:
-            self._flush()
-            self.package._close_part(self._part)
-            self._part = None
-            self._chunk += 1
-            self._filled = 0
-
-    def _flush(self):
-        if self._pending:
-            data = b"".join(self._pending)
-            self._pending.clear()
-            self._pending_size = 0
-            self._write(data)
-
-    def _write(self, data):
-        if not data:
-            return
-        if self._part is None:
-            self._part = self.package._open_part(self.table, 0, self._chunk, len(data))
-        self._part.write(data)
-        self.bytes += len(data)
-
-    def close(self):
-        self._flush()
-        if self._part is not None:
-            self.package._close_part(self._part)
-            self._part = None
-        self.package.total_rows += self.rows
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, *_):
-        if exc_type is None:
-            self.close()

@@ -10,7 +10,8 @@ import pytest
 
 from azext_bacpac import native
 from azext_bacpac.format.model import Column, KeyConstraint, Model, Table
-from azext_bacpac.format.package import PackageReader, PackageWriter
+from azext_bacpac.format.assembly import PackageWriter
+from azext_bacpac.format.package import PackageReader
 from azext_bacpac.format.sqltypes import SqlType
 
 D = decimal.Decimal

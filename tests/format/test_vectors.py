@@ -5,7 +5,8 @@ import zipfile
 import pytest
 
 from azext_bacpac.format.model import Model
-from azext_bacpac.format.package import PackageReader, PackageWriter
+from azext_bacpac.format.assembly import PackageWriter
+from azext_bacpac.format.package import PackageReader
 from azext_bacpac.format.parts import model_checksum
 from tests.vectors import ALL, vector_bytes
 
@@ -136,16 +137,22 @@ def test_writer_streams_to_a_non_seekable_target():
         assert {t.full_name: list(again.rows(t)) for t in again.tables} == expected
 
 
-def test_zip64_parts_are_written_and_read():
-    with PackageReader(io.BytesIO(vector_bytes("bacpactod-types/Test.bacpac"))) as reader:
-        out = io.BytesIO()
-        with PackageWriter(out, reader.model, "Test", part_bytes=2 << 30) as writer:
-            for table in reader.tables:
-                writer.write_table(table.schema, table.name, reader.rows(table))
-        expected = {t.full_name: list(reader.rows(t)) for t in reader.tables}
+def test_zip64_parts_are_read():
+    """Parts with Zip64 headers (as a writer that streams parts of unknown size writes them: Python's
+    zipfile with force_zip64, the way .NET's packaging does past 4 GiB) read like any other."""
+    source = vector_bytes("bacpactod-types/Test.bacpac")
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(source)) as original, zipfile.ZipFile(out, "w") as copy:
+        for info in original.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+            entry.compress_type = info.compress_type
+            with copy.open(entry, "w", force_zip64=info.filename.endswith(".BCP")) as target:
+                target.write(original.read(info))
     data = out.getvalue()
     with zipfile.ZipFile(io.BytesIO(data)) as package:
         bcp = [i for i in package.infolist() if i.filename.endswith(".BCP")]
         assert bcp and all(i.extract_version >= 45 for i in bcp), "data parts carry Zip64 headers"
+    with PackageReader(io.BytesIO(source)) as reader:
+        expected = {t.full_name: list(reader.rows(t)) for t in reader.tables}
     with PackageReader(io.BytesIO(data)) as again:
         assert {t.full_name: list(again.rows(t)) for t in again.tables} == expected

@@ -11,7 +11,7 @@ from azext_bacpac.engines.expressions import ExpressionError, sqlite_expression,
 from azext_bacpac.errors import InvalidInputError
 from azext_bacpac.format.model import (Column, ColumnEncryptionKey, ColumnEncryptionKeyValue, ColumnMasterKey,
                                        DefaultConstraint, Index, Model, Table, quote)
-from azext_bacpac.format.package import PackageWriter
+from azext_bacpac.format.assembly import PackageWriter
 from azext_bacpac.format.sqltypes import SqlType
 
 PAYLOAD_TYPE = 'X, "pwn" TEXT DEFAULT \'INJECTED\''

@@ -124,38 +124,6 @@ def test_a_declared_size_past_deflates_ratio_is_refused_before_reading(tmp_path)
     assert time.monotonic() - started < 2
 
 
-def _zip64_local_headers(data):
-    """Names of entries whose local header carries a Zip64 extra field."""
-    names, at = [], data.find(b"PK\x03\x04")
-    while at >= 0:
-        name_length, extra_length = struct.unpack_from("<HH", data, at + 26)
-        extra = data[at + 30 + name_length:at + 30 + name_length + extra_length]
-        offset = 0
-        while offset + 4 <= len(extra):
-            tag, size = struct.unpack_from("<HH", extra, offset)
-            if tag == 1:
-                names.append(data[at + 30:at + 30 + name_length].decode())
-            offset += 4 + size
-        at = data.find(b"PK\x03\x04", at + 30)
-    return names
-
-
-def test_forced_zip64_parts_are_written_and_read_back():
-    model = _zero_model()
-    rows = [(i, random.Random(i).randbytes(100)) for i in range(1000)]
-    out = io.BytesIO()
-    # parts that may pass 2 GiB get Zip64 headers from the start
-    with PackageWriter(out, model, "zip64", part_bytes=1 << 30) as writer:
-        writer.write_table("dbo", "Blobs", rows)
-    data = out.getvalue()
-    assert "Data/dbo.Blobs/TableData-000-00000.BCP" in _zip64_local_headers(data)
-    with PackageReader(io.BytesIO(data)) as reader:
-        (table,) = reader.tables
-        assert list(reader.rows(table)) == rows
-    with zipfile.ZipFile(io.BytesIO(data)) as package:
-        assert package.testzip() is None
-
-
 def test_more_than_65535_entries_use_the_zip64_end_record(tmp_path):
     model = Model()
     model.add(Table("dbo", "Many", [Column("Id", SqlType("int"), nullable=False)]))

@@ -429,14 +429,15 @@ def test_an_export_aborted_mid_stream_leaves_no_blob(azurite):
     generator = random.Random(5)
     with pytest.raises(KeyboardInterrupt):
         with open_blob_writer(url, "StorageAccessKey", ACCOUNT_KEY, block_size=256 * 1024) as target:
-            with PackageWriter(target, _big_model(), "Cancelled", compresslevel=1) as package:
-                with package.table_writer("dbo", "Big") as rows:
-                    for number in range(100_000):
-                        rows.write_row((number, generator.randbytes(1000)))
-                        if number == 3000:
-                            target._wait_for_staging()  # pylint: disable=protected-access
-                            assert target.blocks_staged > 4
-                            raise KeyboardInterrupt      # the user's cancel, mid-stream
+            def rows():
+                for number in range(100_000):
+                    if number == 3000:
+                        target._wait_for_staging()  # pylint: disable=protected-access
+                        assert target.blocks_staged > 4
+                        raise KeyboardInterrupt      # the user's cancel, mid-stream
+                    yield number, generator.randbytes(1000)
+            with PackageWriter(target, _big_model(), "Cancelled", compresslevel=1, part_bytes=64 * 1024) as package:
+                package.write_table("dbo", "Big", rows())
     assert target.closed and not target.committed
     assert _blob_names(azurite, container) == []
     # an explicit abort() behaves the same
