@@ -14,6 +14,20 @@ from azext_bacpac._validators import (
     ADMIN_PASSWORD_ENV, AUTH_TYPES, DATABASE_EDITIONS, STORAGE_KEY_ENV, STORAGE_KEY_TYPES, parse_size)
 
 OUTPUT_SHAPES = ['az', 'cmdlet']
+CONSISTENCY_HELP = (
+    "How the export keeps every table at the same moment. auto (default): read everything in one SNAPSHOT "
+    "isolation transaction when the database has ALLOW_SNAPSHOT_ISOLATION ON (Azure SQL Database has it on by "
+    "default); else, on SQL Server, from a database snapshot created for the export and dropped after it; else "
+    "export anyway and say in the summary's warnings \"export is not transactionally consistent: ...\" with the "
+    "reason. required: fail instead of exporting inconsistently. none: read with the database's default "
+    "isolation and no snapshot (fastest, no guarantee). READ_COMMITTED_SNAPSHOT alone is not enough: it keeps "
+    "each statement consistent, not the whole export.")
+
+TRUST_SERVER_CERTIFICATE_HELP = (
+    "Accept the server's TLS certificate without validating it (TrustServerCertificate=yes). The connection is "
+    "always encrypted; use this only on a network you trust, e.g. a local SQL Server container with a "
+    "self-signed certificate.")
+
 _SHAPE_HELP = ('Shape of the result: `az` (camelCase, a superset of `az sql db export`\'s result) or '
                '`cmdlet` (the Az PowerShell model of the matching cmdlet, property for property, as the '
                'PowerShell bridge in scripts/powershell uses it).')
@@ -135,8 +149,6 @@ def load_arguments(self, _):
         c.argument('output_shape', options_list=['--output-shape'], arg_type=get_enum_type(OUTPUT_SHAPES),
                    default='az', help=_SHAPE_HELP)
 
-    from azext_bacpac.engines.sqlserver.texts import (
-        CONSISTENCY_HELP, TRUST_SERVER_CERTIFICATE_HELP)
     for scope in ('sql db bacpac export', 'sql db bacpac import', 'sql db bacpac preflight'):
         with self.argument_context(scope, arg_group='SQL Server') as c:
             c.argument('trust_server_certificate', options_list=['--trust-server-certificate'],

@@ -158,11 +158,10 @@ def _request(request_class, admin_user, auth_type, storage_key_type, use_network
              storage_account_resource_id, sql_server_resource_id, output_shape, **fields):
     """The typed request (operations/requests.py): what the worker passes on, and what the output
     shapes show. No secrets."""
-    from azext_bacpac.storage.blob import validate_network_isolation
-    with translated_errors():
-        # the cmdlet's own wording (-UseNetworkIsolation ...) for the PowerShell bridge's users
-        isolation = validate_network_isolation(use_network_isolation, storage_account_resource_id,
-                                               sql_server_resource_id, style=output_shape)
+    from azext_bacpac._isolation import validate_network_isolation
+    # the cmdlet's own wording (-UseNetworkIsolation ...) for the PowerShell bridge's users
+    isolation = validate_network_isolation(use_network_isolation, storage_account_resource_id,
+                                           sql_server_resource_id, style=output_shape)
     return request_class(storage_key_type=storage_key_type, admin_user=admin_user, auth_type=auth_type,
                          network_isolation=isolation, **fields)
 

@@ -50,10 +50,6 @@ def deflate_library(preferred=None):
     return next(name for name in LIBRARIES if _load(name) is not None)
 
 
-def default_level(library):
-    return DEFAULT_LEVELS[library]
-
-
 def check_level(library, level):
     """The level to use with `library` (its default for None); ValueError when out of range."""
     if level is None:

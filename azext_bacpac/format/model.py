@@ -1019,10 +1019,6 @@ _COUNTED_WHEN_NESTED = {"SqlSimpleColumn", "SqlComputedColumn", "SqlSubroutinePa
                         "SqlScriptFunctionImplementation"}
 
 
-def table_key(schema, name):
-    return quote(schema, name)
-
-
 __all__ = [
     "Model", "Table", "Column", "KeyConstraint", "ForeignKey", "DefaultConstraint", "CheckConstraint",
     "Index", "Schema", "Module", "User", "Role", "RoleMembership", "Permission", "ColumnMasterKey",

@@ -52,10 +52,6 @@ class SqlType:
     def is_character(self):
         return self.name in CHARACTER_TYPES
 
-    @property
-    def is_unicode(self):
-        return self.name in ("nchar", "nvarchar", "ntext", "sysname", "xml")
-
 
 # ---- time and date helpers: the byte layouts of §5.2 -------------------------------------------
 

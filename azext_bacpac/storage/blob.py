@@ -36,7 +36,7 @@ from .registry import register
 
 __all__ = ["KEY_TYPES", "BlobLocation", "BlobWriter", "BlobRawReader", "StorageError", "is_blob_uri",
            "parse_blob_uri", "check_blob_name", "service_name_problems", "normalize_key_type", "credential_for", "open_blob_writer",
-           "open_blob_reader", "validate_network_isolation", "managed_identity_credential",
+           "open_blob_reader", "managed_identity_credential",
            "MsalManagedIdentityCredential", "BlobFile"]
 
 KEY_TYPES = ("StorageAccessKey", "SharedAccessKey", "ManagedIdentity")
@@ -859,52 +859,3 @@ class _BlobOutput:
 
     def __exit__(self, *_):
         self.file.close()
-
-
-# ---- network isolation (the cmdlets' private-link parameters) ----------------------------------
-
-_ISOLATION_NAMES = {
-    "az": ("--use-network-isolation", "--storage-account-resource-id", "--sql-server-resource-id"),
-    "cmdlet": ("UseNetworkIsolation", "StorageAccountResourceIdForPrivateLink", "SqlServerResourceIdForPrivateLink"),
-}
-
-
-def validate_network_isolation(use_network_isolation, storage_account_resource_id, sql_server_resource_id,
-                               style="az"):
-    """The cmdlets' rule for the private-link parameters, with their two messages.
-
-    UseNetworkIsolation true: at least one of the two resource IDs must be given. False or absent:
-    neither may be given. (Empty strings count as absent, as the cmdlet's IsNullOrEmpty.) `style`
-    'cmdlet' gives the cmdlet's own wording; 'az' names the az options. Returns what to record on
-    the operation: {'use_network_isolation', 'storage_account_resource_id', 'sql_server_resource_id'}.
-    The engine is local, so the IDs are recorded, not used.
-    """
-    flag_name, storage_name, server_name = _ISOLATION_NAMES[style]
-    use = _tri_state(use_network_isolation, flag_name)
-    storage_id = storage_account_resource_id or None
-    server_id = sql_server_resource_id or None
-    if use and storage_id is None and server_id is None:
-        if style == "cmdlet":
-            message = (f"If {flag_name} is set, at least one of {storage_name} or {server_name} must also be set.")
-        else:
-            message = (f"If {flag_name} is true, at least one of {storage_name} or {server_name} must also be set.")
-        raise InvalidInputError(message)
-    if not use and (storage_id is not None or server_id is not None):
-        if style == "cmdlet":
-            message = (f"{flag_name} flag must be set in order to specify either {storage_name} or {server_name}.")
-        else:
-            message = f"{flag_name} must be true in order to specify either {storage_name} or {server_name}."
-        raise InvalidInputError(message)
-    return {"use_network_isolation": bool(use), "storage_account_resource_id": storage_id,
-            "sql_server_resource_id": server_id}
-
-
-def _tri_state(value, name):
-    if value is None or isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("true", "1", "yes", "$true"):
-        return True
-    if text in ("false", "0", "no", "$false", ""):
-        return False
-    raise InvalidInputError(f"{name} must be true or false, not '{value}'")

@@ -4,13 +4,21 @@ that its environment is in place before anything imports azure.cli.core), and it
 
 import os
 import sqlite3
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from tests.cli.conftest import CONFIG_DIR, az, sample_db  # noqa: F401  (fixtures re-exported)
 
 from azext_bacpac._validators import ADMIN_PASSWORD_ENV, STORAGE_KEY_ENV
+
+# bridge.py is dev-only (the PowerShell module's generator and these tests): it lives beside the
+# generator in scripts/powershell/, outside the runtime package.
+POWERSHELL_SCRIPTS = str(Path(__file__).resolve().parents[2] / "scripts" / "powershell")
+if POWERSHELL_SCRIPTS not in sys.path:
+    sys.path.insert(0, POWERSHELL_SCRIPTS)
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ import uuid
 import pytest
 from hypothesis import given, strategies as st
 
-from azext_bacpac import bridge
+import bridge
 from azext_bacpac._validators import STORAGE_KEY_ENV
-from azext_bacpac.bridge import BridgeError, build_az_invocation
+from bridge import BridgeError, build_az_invocation
 
 PASSWORD = 'Br1dge-Pa55word-never-on-argv'
 KEY = 'YnJpZGdlLWtleS1uZXZlci1vbi1hcmd2'

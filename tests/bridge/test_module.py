@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from azext_bacpac import bridge
+import bridge
 from tests.bridge import psparse
 
 REPO = Path(__file__).resolve().parents[2]

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from azext_bacpac import bridge
+import bridge
 from azext_bacpac._validators import ADMIN_PASSWORD_ENV, STORAGE_KEY_ENV
-from azext_bacpac.bridge import BridgeError, run_cmdlet
+from bridge import BridgeError, run_cmdlet
 from tests.cli.conftest import AZ_ENV
 
 import make_sample_db

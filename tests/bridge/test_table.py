@@ -1,11 +1,11 @@
-"""The bridge's table (azext_bacpac/bridge.py) against the cmdlets (cmdlets-and-az.md §1, §5), the az
+"""The bridge's table (scripts/powershell/bridge.py) against the cmdlets (cmdlets-and-az.md §1, §5), the az
 side (validators' enums, the output shapes) and itself."""
 
 from collections import OrderedDict
 
 import pytest
 
-from azext_bacpac import bridge
+import bridge
 from azext_bacpac._validators import (
     ADMIN_PASSWORD_ENV, AUTH_TYPES, DATABASE_EDITIONS, STORAGE_KEY_ENV, STORAGE_KEY_TYPES)
 from azext_bacpac.operations import shapes

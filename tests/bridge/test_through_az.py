@@ -13,8 +13,9 @@ import time
 
 import pytest
 
-from azext_bacpac import _operations, bridge
-from azext_bacpac.bridge import BridgeError, build_az_invocation, run_cmdlet
+import bridge
+from azext_bacpac import _operations
+from bridge import BridgeError, build_az_invocation, run_cmdlet
 from azext_bacpac.operations import shapes
 from azext_bacpac.operations.link import make_link
 from azext_bacpac.operations.store import OperationRecord, new_operation_id

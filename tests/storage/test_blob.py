@@ -15,8 +15,7 @@ from azext_bacpac.errors import ConflictError, InvalidInputError, NotFoundError
 from azext_bacpac.format import Column, Model, PackageReader, PackageWriter, SqlType, Table
 from azext_bacpac.storage import blob
 from azext_bacpac.storage.blob import (BlobWriter, StorageError, check_blob_name, service_name_problems, credential_for, is_blob_uri,
-                                       open_blob_reader, open_blob_writer, parse_blob_uri,
-                                       validate_network_isolation)
+                                       open_blob_reader, open_blob_writer, parse_blob_uri)
 from azext_bacpac.storage.blob_errors import ErrorContext, SasToken, scrub
 from tests.storage.azurite import ACCOUNT, ACCOUNT_KEY, free_port
 from tests.storage.azurite import azurite  # noqa: F401  pylint: disable=unused-import  (pytest fixture)
@@ -186,47 +185,6 @@ def test_importing_the_module_does_not_import_the_sdk():
 
 
 # ---- network isolation: every combination --------------------------------------------------------
-
-SA_ID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct"
-SQL_ID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers/srv"
-NEEDS_AN_ID = ("If --use-network-isolation is true, at least one of --storage-account-resource-id or "
-               "--sql-server-resource-id must also be set.")
-NEEDS_THE_FLAG = ("--use-network-isolation must be true in order to specify either "
-                  "--storage-account-resource-id or --sql-server-resource-id.")
-
-
-@pytest.mark.parametrize("flag", [True, False, None, "true", "False"])
-@pytest.mark.parametrize("storage_id, sql_id", [(None, None), (SA_ID, None), (None, SQL_ID), (SA_ID, SQL_ID),
-                                                ("", "")])
-def test_network_isolation_rules(flag, storage_id, sql_id):
-    use = flag is True or flag == "true"
-    given = bool(storage_id) or bool(sql_id)
-    if use and not given:
-        with pytest.raises(InvalidInputError) as error:
-            validate_network_isolation(flag, storage_id, sql_id)
-        assert str(error.value) == NEEDS_AN_ID
-    elif not use and given:
-        with pytest.raises(InvalidInputError) as error:
-            validate_network_isolation(flag, storage_id, sql_id)
-        assert str(error.value) == NEEDS_THE_FLAG
-    else:
-        assert validate_network_isolation(flag, storage_id, sql_id) == {
-            "use_network_isolation": use, "storage_account_resource_id": storage_id or None,
-            "sql_server_resource_id": sql_id or None}
-
-
-def test_network_isolation_cmdlet_wording():
-    with pytest.raises(InvalidInputError) as error:
-        validate_network_isolation(True, None, None, style="cmdlet")
-    assert str(error.value) == ("If UseNetworkIsolation is set, at least one of StorageAccountResourceIdForPrivateLink "
-                                "or SqlServerResourceIdForPrivateLink must also be set.")
-    with pytest.raises(InvalidInputError) as error:
-        validate_network_isolation(False, SA_ID, None, style="cmdlet")
-    assert str(error.value) == ("UseNetworkIsolation flag must be set in order to specify either "
-                                "StorageAccountResourceIdForPrivateLink or SqlServerResourceIdForPrivateLink.")
-    with pytest.raises(InvalidInputError, match="must be true or false"):
-        validate_network_isolation("maybe", None, None)
-
 
 # ---- the writer's bounded staging, with a fake service ------------------------------------------
 

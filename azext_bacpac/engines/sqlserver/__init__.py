@@ -9,7 +9,7 @@ Layout: addressing (what --server names), connect (driver, connection string, si
 driver's errors as domain errors), catalog (catalog views -> model), export (consistent reads, rows),
 ddl (model -> T-SQL in dependency order), load (batched INSERTs), bulkcopy (Always Encrypted
 ciphertext), importing (the target's lifecycle and undo), preflight (key permissions), values
-(conversions), tsql (text helpers), texts (help strings), arm (optional Azure Resource Manager help).
+(conversions), tsql (text helpers), arm (optional Azure Resource Manager help).
 Nothing here imports pyodbc at module import: `az` start-up stays fast.
 """
 import logging
@@ -20,7 +20,6 @@ from ..registry import register
 from .connect import ConnectionOptions, ConnectionSettings, describe_driver, find_driver
 from .errors import (CertificateError, DatabaseNotFoundError, FirewallError, LoginFailedError,
                      MissingPermissionsError, ServerNotFoundError, SqlServerError)
-from .texts import CONSISTENCY_HELP, PREFLIGHT_HELP, TRUST_SERVER_CERTIFICATE_HELP
 
 logger = logging.getLogger(__name__)
 
@@ -100,10 +99,6 @@ class SqlServerEngine(Engine):
         return f"SqlServerEngine({str(self.settings.address)!r})"
 
     # -- what the engine offers ----------------------------------------------------------------
-    def driver_description(self):
-        """Which ODBC driver this engine uses, in words (logged by export and import)."""
-        return self.settings.driver.description
-
     @staticmethod
     def check_database_name(name):
         return check_database_name(name)
@@ -164,5 +159,4 @@ def run_preflight(server, database, *, direction, package_model=None, **credenti
 
 __all__ = ["SqlServerEngine", "run_preflight", "ConnectionOptions", "describe_driver", "find_driver",
            "MissingPermissionsError", "LoginFailedError", "FirewallError", "ServerNotFoundError",
-           "DatabaseNotFoundError", "CertificateError", "SqlServerError", "CONSISTENCY_HELP", "PREFLIGHT_HELP",
-           "TRUST_SERVER_CERTIFICATE_HELP"]
+           "DatabaseNotFoundError", "CertificateError", "SqlServerError"]

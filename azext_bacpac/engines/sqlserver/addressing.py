@@ -40,11 +40,6 @@ class ServerAddress:
         return self.host.lower().endswith(AZURE_SQL_SUFFIXES)
 
     @property
-    def short_name(self):
-        """The server's own name (first label): what `az sql server ...` calls it."""
-        return self.host.split(".")[0]
-
-    @property
     def odbc_server(self):
         """The SERVER= value of the connection string."""
         host = f"[{self.host}]" if ":" in self.host else self.host

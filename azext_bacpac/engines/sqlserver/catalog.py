@@ -56,10 +56,6 @@ class Catalog:
     invisible_keys: list = field(default_factory=list)      # encrypted columns whose CEK is not visible
     invisible_master_keys: list = field(default_factory=list)   # CEKs whose CMK is not visible
 
-    @property
-    def has_always_encrypted(self):
-        return bool(self.encrypted_columns or self.model.column_master_keys or self.model.column_encryption_keys)
-
 
 def dsp_name(facts):
     edition = facts.get("engine_edition")

@@ -38,7 +38,6 @@ SERVICE_OBJECTIVES = {"Basic": r"Basic", "Standard": r"S(0|1|2|3|4|6|7|9|12)", "
 MB = 1 << 20
 GB = 1 << 30
 SMALL_SIZES_MB = (100, 250, 500)
-CREATE_TIMEOUT = 900
 
 TARGET_OBJECTS = ("/* bacpac:target_objects */ SELECT "
                   "(SELECT COUNT(*) FROM sys.tables WHERE is_ms_shipped = 0) AS tables, "
