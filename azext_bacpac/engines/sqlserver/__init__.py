@@ -3,7 +3,6 @@
   engine = SqlServerEngine("myserver", user=..., password=...)      # or no credentials: Entra token
   engine.export_source(database) / engine.import_target(database)  # the interface of engines/__init__.py
   engine.preflight(database, "export" | "import", model)             # [{permission, granted, required}]
-  run_preflight(server, database, direction=..., package_model=..., **credentials)
 
 Layout: addressing (what --server names), connect (driver, connection string, sign-in), errors (the
 driver's errors as domain errors), catalog (catalog views -> model), export (consistent reads, rows),
@@ -152,11 +151,6 @@ class SqlServerEngine(Engine):
         return [c.as_dict() for c in checks]
 
 
-def run_preflight(server, database, *, direction, package_model=None, **credentials):
-    """What `az sql db bacpac preflight` prints: [{permission, granted, required}] for one operation."""
-    return SqlServerEngine(server, **credentials).preflight(database, direction, package_model)
-
-
-__all__ = ["SqlServerEngine", "run_preflight", "ConnectionOptions", "describe_driver", "find_driver",
+__all__ = ["SqlServerEngine", "ConnectionOptions", "describe_driver", "find_driver",
            "MissingPermissionsError", "LoginFailedError", "FirewallError", "ServerNotFoundError",
            "DatabaseNotFoundError", "CertificateError", "SqlServerError"]

@@ -3,7 +3,8 @@ import itertools
 
 import pytest
 
-from azext_bacpac.engines.sqlserver import MissingPermissionsError, SqlServerEngine, run_preflight
+from azext_bacpac.engines.sqlserver import MissingPermissionsError, SqlServerEngine
+from azext_bacpac.pipelines.preflight import run_preflight
 from azext_bacpac.engines.sqlserver import preflight
 from azext_bacpac.format.model import (Column, ColumnEncryptionKey, ColumnEncryptionKeyValue, ColumnMasterKey, Model,
                                        Table)
@@ -120,14 +121,11 @@ def test_import_into_a_new_database(server_level, database_level, ok):
     assert all(r["granted"] for r in results[1:])
 
 
-def test_run_preflight_is_what_the_cli_prints(monkeypatch):
+def test_run_preflight_is_what_the_cli_prints():
+    """pipelines.preflight.run_preflight is what `az sql db bacpac preflight` calls (custom.py)."""
     fake = server_with((True, False, True, True), has_keys=True)
-    original = SqlServerEngine.__init__
-
-    def init(self, server=None, **options):
-        original(self, server, connect=fake.connect, **options)
-    monkeypatch.setattr(SqlServerEngine, "__init__", init)
-    results = run_preflight("myserver", "Db", direction="export", user="u", password="pw-123456")
+    results = run_preflight("myserver", "Db", "export",
+                            engine_options=dict(user="u", password="pw-123456", connect=fake.connect))
     assert results == [{"permission": ALTER[0], "granted": True, "required": True},
                        {"permission": ALTER[1], "granted": False, "required": True},
                        {"permission": VIEW[0], "granted": True, "required": True,
