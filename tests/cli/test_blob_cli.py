@@ -5,6 +5,8 @@ blob, and blob-name errors."""
 
 import datetime
 import json
+import os
+import signal
 import sqlite3
 import time
 
@@ -14,6 +16,8 @@ from azure.cli.core import azclierror as azerr
 import compare_dbs   # scripts/, put on sys.path by tests/cli/conftest.py
 
 from tests.storage.azurite import ACCOUNT, ACCOUNT_KEY, azurite  # noqa: F401  (pytest fixture)
+
+from .test_liveness import pause_worker
 
 UTC = datetime.timezone.utc
 
@@ -117,12 +121,13 @@ def test_cancelled_blob_export_leaves_no_blob(az, azurite, secrets_env, tmp_path
                  azurite.url(container, 'big.bacpac'), '--storage-key-type', 'StorageAccessKey', '--no-wait')
     assert started.exit_code == 0, started
     operation = json.loads(started.stdout)['name']
-    # cancel as soon as the worker runs: the parallel exporter is fast, and mid-way is what matters
-    deadline = time.monotonic() + 60
-    while json.loads(az('sql', 'db', 'bacpac', 'show', '--operation-id', operation).stdout)['status'] == 'Pending':
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    assert az('sql', 'db', 'bacpac', 'cancel', '--operation-id', operation, '--yes').exit_code == 0
+    # Cancel while the worker runs: it is paused (SIGSTOP) so that the cancel lands mid-way however fast
+    # the export is, and resumed; the cancel must stop it before it commits the blob.
+    _, pid = pause_worker(operation)
+    try:
+        assert az('sql', 'db', 'bacpac', 'cancel', '--operation-id', operation, '--yes').exit_code == 0
+    finally:
+        os.kill(pid, signal.SIGCONT)
     assert az('sql', 'db', 'bacpac', 'wait', '--operation-id', operation).exit_code == 1
     assert json.loads(az('sql', 'db', 'bacpac', 'show', '--operation-id', operation).stdout)['state'] == 'Cancelled'
     assert blobs(azurite, container) == []

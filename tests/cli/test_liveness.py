@@ -22,24 +22,30 @@ def _silence(store, operation_id):
     store.update(operation_id, heartbeat=time.time() - 6 * STALE_AFTER_SECONDS)
 
 
-def _stopped_export(az, folder, target):
-    """An export whose worker runs, then is stopped with SIGSTOP between two writes to the store (a
-    worker stopped inside one holds the store's write lock until it resumes): (record, store, pid)."""
+def pause_worker(operation_id):
+    """Stop the running worker of an operation with SIGSTOP between two writes to the store (a worker
+    stopped inside one holds the store's write lock until it resumes): (store, pid). SIGCONT resumes it."""
     from azext_bacpac.operations.store_health import StoreError
-    record, _ = start_export(az, folder, target)
     store = OperationStore(default_store_path())
-    pid = _running_pid(store, record['name'])
+    pid = _running_pid(store, operation_id)
     probe = OperationStore(default_store_path())
     probe.busy_seconds = 0.5
     for _ in range(50):
         os.kill(pid, signal.SIGSTOP)
         try:
-            probe.update(record['name'], only_if_active=True)
-            return record, store, pid
+            probe.update(operation_id, only_if_active=True)
+            return store, pid
         except StoreError:
             os.kill(pid, signal.SIGCONT)
             time.sleep(0.05)
     raise AssertionError('the worker always held the store lock')
+
+
+def _stopped_export(az, folder, target):
+    """An export whose worker runs, then is paused (pause_worker): (record, store, pid)."""
+    record, _ = start_export(az, folder, target)
+    store, pid = pause_worker(record['name'])
+    return record, store, pid
 
 
 def test_a_stopped_worker_is_not_responding_never_failed(az, big_folder, tmp_path):
@@ -90,8 +96,11 @@ def test_a_killed_worker_does_not_block_a_retry(az, big_folder, tmp_path):
 
 def test_cancel_never_prompts_and_says_when_nothing_was_cancelled(az, big_folder, tmp_path):
     record, _ = start_export(az, big_folder, tmp_path / 'c.bacpac')
-    wait_until(lambda: show(az, record['name'])['status'] != 'Pending')
-    cancelled = az('sql', 'db', 'bacpac', 'cancel', '--operation-id', record['name'])      # no --yes, no tty
+    _, pid = pause_worker(record['name'])         # running, whatever the machine's speed
+    try:
+        cancelled = az('sql', 'db', 'bacpac', 'cancel', '--operation-id', record['name'])      # no --yes, no tty
+    finally:
+        os.kill(pid, signal.SIGCONT)
     assert cancelled.exit_code == 0, cancelled
     assert json.loads(cancelled.stdout)[0]['state'] in ('Cancelled', 'CancelInProgress')
     wait_until(lambda: show(az, record['name'])['state'] == 'Cancelled')
@@ -139,6 +148,7 @@ def test_one_database_one_operation_whatever_its_spelling(az, big_folder, tmp_pa
     link = tmp_path / 'link'
     link.symlink_to(big_folder)
     first, _ = start_export(az, big_folder, tmp_path / 'one.bacpac')
+    _, pid = pause_worker(first['name'])          # still running while the others are tried
     try:
         for spelling in ('sqlite:///' + big_folder.name, 'sqlite:///./' + big_folder.name, 'sqlite:///' + str(link)):
             second = az('sql', 'db', 'bacpac', 'export', '-s', spelling, '-n', 'big',
@@ -148,6 +158,7 @@ def test_one_database_one_operation_whatever_its_spelling(az, big_folder, tmp_pa
                    '--storage-uri', str(tmp_path / 'other.bacpac'), '--no-wait')
         assert first['name'] not in other.stderr      # another database of the folder is another target
     finally:
+        os.kill(pid, signal.SIGCONT)
         assert az('sql', 'db', 'bacpac', 'wait', '--operation-id', first['name']).exit_code == 0
 
 
