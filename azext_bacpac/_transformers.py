@@ -64,11 +64,12 @@ def transform_operation_table(result):
 
 
 def transform_activity_table(result):
-    """list/cancel: one row per operation (Name, Operation, Server, Database, State, Progress, StartTime)."""
+    """list/cancel: one row per operation (Name, Operation, Server, Database, State, Progress, StartTime).
+    With several --ids, core gives one list per ID: their rows make one table."""
     if not isinstance(result, list):
         return result
     rows = []
-    for entry in result:
+    for entry in [e for per_id in result for e in per_id] if all(isinstance(e, list) for e in result) else result:
         if not isinstance(entry, dict) or 'name' not in entry:
             return result
         rows.append(OrderedDict([

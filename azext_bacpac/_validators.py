@@ -31,7 +31,6 @@ _SIZE_UNITS = {'': 1, 'B': 1, 'KB': 1024, 'MB': 1024 ** 2, 'GB': 1024 ** 3, 'TB'
 _SIZE_RE = re.compile(r'^\s*(\d+)\s*([KMGT]?B)?\s*$', re.IGNORECASE)
 # `scheme:rest`; a one-letter scheme is a Windows drive, `name:1.bacpac` (no //) a file name.
 _SCHEME_RE = re.compile(r'^([A-Za-z][A-Za-z0-9+.-]*):(.*)$', re.S)
-_SERVICE_OBJECTIVE_RE = re.compile(r'^[A-Za-z0-9_]{1,64}$')
 
 
 def parse_size(value):
@@ -53,12 +52,14 @@ def is_embedded(server):
 
 
 def validate_export(cmd, namespace):  # pylint: disable=unused-argument
+    _validate_ids(namespace, one=True)
     _validate_database_args(namespace)
     _validate_storage_args(namespace)
     _warn_service_blob_name(namespace.storage_uri)
 
 
 def validate_import(cmd, namespace):  # pylint: disable=unused-argument
+    _validate_ids(namespace, one=True)
     _validate_database_args(namespace)
     _validate_storage_args(namespace)
     _validate_new_database_args(namespace)
@@ -66,6 +67,11 @@ def validate_import(cmd, namespace):  # pylint: disable=unused-argument
 
 def validate_inspect(cmd, namespace):  # pylint: disable=unused-argument
     _validate_storage_args(namespace)
+
+
+def validate_operation_filter(cmd, namespace):  # pylint: disable=unused-argument
+    """list and cancel: -s/-d (or --ids) only narrow down, so any number of --ids is fine."""
+    _validate_ids(namespace, one=False)
 
 
 def validate_preflight(cmd, namespace):  # pylint: disable=unused-argument
@@ -76,9 +82,27 @@ def validate_preflight(cmd, namespace):  # pylint: disable=unused-argument
 
 # ---------------------------------------------------------------------------------------------
 
+def _validate_ids(ns, one):
+    """--ids (added by core where --server and --name have id parts) must name Azure SQL databases.
+    Core has already put each ID's server, database and resource group into the namespace."""
+    ids = getattr(ns, '_ids', None)
+    if not ids:
+        return
+    from azext_bacpac._ids import check_database_ids
+    check_database_ids(ids, one)
+
+
 def _validate_database_args(ns):
     from azure.cli.core.azclierror import InvalidArgumentValueError, RequiredArgumentMissingError
 
+    missing = [option for attr, option in (('server_name', '--server/-s'), ('database_name', '--name/-n'))
+               if getattr(ns, attr, None) is None]
+    if missing:
+        # Not required by argparse since --ids may give them; still a usage error (exit 2), as argparse's.
+        from azext_bacpac._operations import exit_with
+        exit_with(RequiredArgumentMissingError(
+            'the following arguments are required: {}'.format(', '.join(missing)),
+            'Or give --ids with the resource ID of an Azure SQL database.'), 2)
     ns.server_name = (ns.server_name or '').strip()
     if not ns.server_name:
         raise InvalidArgumentValueError('--server/-s must not be empty.',
@@ -185,14 +209,14 @@ def _validate_patterns(ns, attr, option):
 
 
 def _validate_new_database_args(ns):
-    from azure.cli.core.azclierror import InvalidArgumentValueError
+    from azext_bacpac._arm import consults_arm
+    from azext_bacpac._objectives import check_objective
 
     if ns.service_objective is not None:
         ns.service_objective = ns.service_objective.strip()
-        if not _SERVICE_OBJECTIVE_RE.match(ns.service_objective):
-            raise InvalidArgumentValueError(
-                "--service-objective '{}' is not a service objective name.".format(ns.service_objective),
-                'Examples: Basic, S0, P1, GP_Gen5_2, HS_Gen5_4.')
+    if not consults_arm(ns.server_name, getattr(ns, 'resource_group_name', None)):
+        # With -g and a signed-in az, the region's capabilities decide (custom.py, _arm.py).
+        ns.service_objective = check_objective(ns.edition, ns.service_objective)
     if is_embedded(ns.server_name):
         given = [opt for opt, attr in (('--edition', 'edition'), ('--service-objective', 'service_objective'),
                                        ('--max-size', 'max_size_bytes'))
