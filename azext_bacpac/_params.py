@@ -11,7 +11,8 @@ from azure.cli.core.commands.parameters import (
 
 from azext_bacpac._operations import WAIT_TIMEOUT_EXIT_CODE
 from azext_bacpac._validators import (
-    ADMIN_PASSWORD_ENV, AUTH_TYPES, DATABASE_EDITIONS, STORAGE_KEY_ENV, STORAGE_KEY_TYPES, parse_size)
+    ADMIN_PASSWORD_ENV, AUTH_TYPES, DATABASE_EDITIONS, STORAGE_KEY_ENV, STORAGE_KEY_TYPES, parse_size,
+    storage_key_type)
 
 OUTPUT_SHAPES = ['az', 'cmdlet']
 _SHAPE_HELP = ('Shape of the result: `az` (camelCase, a superset of `az sql db export`\'s result) or '
@@ -33,7 +34,7 @@ def load_arguments(self, _):
                         'URL (https://<account>.blob.core.windows.net/<container>/<name>.bacpac). '
                         'A SAS token in the URL is never shown in the output.')
         c.argument('storage_key_type', options_list=['--storage-key-type'],
-                   arg_type=get_enum_type(STORAGE_KEY_TYPES),
+                   arg_type=get_enum_type(STORAGE_KEY_TYPES), type=storage_key_type,
                    help='Kind of --storage-key: an account access key, a SAS token, or a managed '
                         'identity. Not needed for local files.')
         c.argument('storage_key', options_list=['--storage-key'],

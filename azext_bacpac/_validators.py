@@ -46,6 +46,34 @@ def parse_size(value):
     return size
 
 
+# What people call each kind of --storage-key when they do not use its enum name (lower case, letters only):
+# the portal's "Access keys" and Storage's "Shared Key" authorization are the account key; a SAS is a
+# shared access *signature* (SharedAccessKey in the cmdlets' enum, close to it in spelling only).
+_STORAGE_KEY_ALIASES = {
+    'StorageAccessKey': ('accesskey', 'accesskeys', 'storagekey', 'accountkey', 'storageaccountkey', 'key',
+                         'sharedkey', 'storageaccesskeys', 'primarykey', 'secondarykey'),
+    'SharedAccessKey': ('sas', 'sastoken', 'saskey', 'sasurl', 'sharedaccesssignature', 'token', 'sharedaccesstoken'),
+    'ManagedIdentity': ('msi', 'mi', 'identity', 'managed', 'userassignedidentity', 'systemassignedidentity'),
+}
+
+
+def storage_key_type(value):
+    """`--storage-key-type`: one of STORAGE_KEY_TYPES in any case (argparse type). Anything else is a usage
+    error that suggests the type the user meant: 'AccessKey' is the account key, not a SAS."""
+    chosen = next((t for t in STORAGE_KEY_TYPES if t.lower() == (value or '').strip().lower()), None)
+    if chosen:
+        return chosen
+    letters = re.sub(r'[^a-z]', '', (value or '').lower())
+    meant = next((t for t, aliases in _STORAGE_KEY_ALIASES.items() if letters in aliases), None)
+    if meant is None:
+        import difflib
+        close = difflib.get_close_matches(letters, [t.lower() for t in STORAGE_KEY_TYPES], n=1, cutoff=0.75)
+        meant = next((t for t in STORAGE_KEY_TYPES if close and t.lower() == close[0]), None)
+    raise argparse.ArgumentTypeError(
+        "invalid value '{}': allowed values are {}.{}".format(
+            value, ', '.join(STORAGE_KEY_TYPES), " Did you mean '{}'?".format(meant) if meant else ''))
+
+
 def is_embedded(server):
     """True when --server names the embedded SQLite engine (`sqlite:///<folder>`)."""
     return (server or '').strip().lower().startswith(EMBEDDED_SCHEME)

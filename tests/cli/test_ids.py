@@ -120,7 +120,7 @@ def test_list_and_cancel_take_ids_of_the_databases(az, fake):
                '-o', 'table')
     assert table.exit_code == 0, table
     rows = [line for line in table.stdout.splitlines() if line.split()[:1] in ([names[first]], [names[second]])]
-    assert len(rows) == 2 and all('ExportDatabase' in row for row in rows)
+    assert len(rows) == 2 and all(row.split()[1] == 'Export' for row in rows)
 
     matching = az('sql', 'db', 'bacpac', 'cancel', '--ids', database_id('MyServer', first), '-n', names[first])
     assert matching.exit_code == 0, matching
