@@ -24,6 +24,8 @@ long-summary: >
     worker process that outlives az: without --no-wait az waits, with a progress bar on stderr (Ctrl-C
     stops waiting, not the export); with --no-wait it prints the record at once (core az prints nothing)
     for `show`, `wait`, `list` and `cancel`. A failed or cancelled export leaves no partial BACPAC behind.
+    --ids takes the resource ID of an Azure SQL database in place of --server, --name and
+    --resource-group, as in `az sql db export`; a local SQLite server has no resource ID.
     Exit codes: 0 done, 1 error or cancelled, 2 bad arguments, 3 the database (or the server folder)
     does not exist.
 examples:
@@ -47,6 +49,10 @@ examples:
         az sql db bacpac export -s sqlite:///./data -n sales --storage-uri ./sales.bacpac
         --use-network-isolation true --storage-account-resource-id /subscriptions/<sub>/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct
         --sql-server-resource-id /subscriptions/<sub>/resourceGroups/rg/providers/Microsoft.Sql/servers/srv
+  - name: Export an Azure SQL database named by its resource ID (as `az sql db list --query [].id` prints it).
+    text: >-
+        az sql db bacpac export --ids /subscriptions/<sub>/resourceGroups/mygroup/providers/Microsoft.Sql/servers/myserver/databases/sales
+        --storage-uri ./sales.bacpac
   - name: Export a SQLite database (./data/sales.sqlite) to a local BACPAC file.
     text: az sql db bacpac export -s sqlite:///./data -n sales --storage-uri ./sales.bacpac
   - name: Replace an existing BACPAC, exporting only some tables and leaving out audit tables.
@@ -76,8 +82,13 @@ long-summary: >
     Mirrors `az sql db import` and New-AzSqlDatabaseImport, and prints the same result fields
     (status "Completed") plus `operationStatusLink`, `state`, `percentComplete` and a `summary`. Like
     export it is an operation: az waits with a progress bar unless --no-wait, which prints the record
-    at once. The target must not exist or must be empty; a failed or cancelled import leaves it as it was. --edition, --service-objective and --max-size
-    (New-AzSqlDatabaseImport's sizing) are validated and ignored by the embedded SQLite engine.
+    at once. The target must not exist or must be empty; a failed or cancelled import leaves it as it was.
+    --edition, --service-objective and --max-size (New-AzSqlDatabaseImport's sizing) are validated
+    whatever the server, and ignored by the embedded SQLite engine: the service objective must exist
+    and belong to the edition (with -g and a signed-in az, as the server's region offers them; else as
+    Microsoft's documentation lists them).
+    --ids takes the resource ID of an Azure SQL database in place of --server, --name and
+    --resource-group, as in `az sql db import`; a local SQLite server has no resource ID.
     A SQLite import also writes bookkeeping tables, named __bacpac_*: __bacpac_package (the package's
     model.xml, Origin.xml and DacMetadata.xml), __bacpac_tables (each table's model name, indexes and
     a fingerprint of its definition) and __bacpac_variants (exact sql_variant bytes). Re-export needs
@@ -94,6 +105,10 @@ examples:
     text: >-
         az sql db bacpac import -s myserver -n sales_copy --edition GeneralPurpose --service-objective GP_Gen5_2
         --max-size 32GB --import-users false --storage-uri ./sales.bacpac
+  - name: Import into a new Azure SQL database named by the resource ID it will have.
+    text: >-
+        az sql db bacpac import --ids /subscriptions/<sub>/resourceGroups/mygroup/providers/Microsoft.Sql/servers/myserver/databases/sales_copy
+        --edition Standard --service-objective S3 --storage-uri ./sales.bacpac
   - name: Import into SQL Server in a container with a self-signed certificate.
     text: >-
         az sql db bacpac import -s localhost,1433 -n sales_copy -u sa -p @sa-password.txt
@@ -128,9 +143,10 @@ short-summary: Show what a BACPAC file holds, without a database.
 long-summary: >
     Lists every table with its row count, uncompressed data bytes, compressed bytes and BCP parts,
     plus totals, the producer (DacFx or this extension), the server version, Always Encrypted keys,
-    and the model.xml checksum (stored, computed, verified). A checksum mismatch is shown
-    (checksum.verified false) with a warning: import refuses such a package. A file that cannot be
-    read as a BACPAC is an error (exit 1), a missing one exit 3.
+    and the model.xml checksum (stored, computed, verified). A checksum mismatch
+    is an error (exit 1), as import refuses such a package, unless --verify-checksum false. A file that
+    cannot be read as a BACPAC is an error (exit 1; a cut-short file is reported as truncated), a missing
+    one exit 3.
 examples:
   - name: Show a BACPAC as JSON.
     text: az sql db bacpac inspect --storage-uri ./sales.bacpac
@@ -176,6 +192,8 @@ examples:
     text: az sql db bacpac list -s sqlite:///./data -n sales --active-only -o table
   - name: Every operation on a server, shaped as Get-AzSqlDatabaseActivity's result.
     text: az sql db bacpac list --server sqlite:///./data --output-shape cmdlet
+  - name: Operations on Azure SQL databases named by resource ID, as with `az sql db op list --ids`.
+    text: az sql db bacpac list --ids $(az sql db list -g mygroup -s myserver --query [].id -o tsv)
   - name: The -g/-d spelling of `az sql db op list` works too (the resource group is accepted for parity).
     text: az sql db bacpac list -g mygroup -s sqlite:///./data -d sales --query "[?state=='Failed'].name"
 """
@@ -213,6 +231,10 @@ examples:
     text: >-
         az sql db bacpac cancel -g mygroup -s sqlite:///./data -d sales -n 3fa85f64-5717-4562-b3fc-2c963f66afa6
         --yes --output-shape cmdlet
+  - name: The database named by its resource ID, as with `az sql db op cancel --ids`.
+    text: >-
+        az sql db bacpac cancel --ids /subscriptions/<sub>/resourceGroups/mygroup/providers/Microsoft.Sql/servers/myserver/databases/sales
+        -n 3fa85f64-5717-4562-b3fc-2c963f66afa6
   - name: What Stop-AzSqlDatabaseActivity -ElasticPoolName does (refused).
     text: >-
         az sql db bacpac cancel --operation-id 3fa85f64-5717-4562-b3fc-2c963f66afa6 --server sqlite:///./data

@@ -11,7 +11,8 @@ from azure.cli.core.commands.parameters import (
 
 from azext_bacpac._operations import WAIT_TIMEOUT_EXIT_CODE
 from azext_bacpac._validators import (
-    ADMIN_PASSWORD_ENV, AUTH_TYPES, DATABASE_EDITIONS, STORAGE_KEY_ENV, STORAGE_KEY_TYPES, parse_size)
+    ADMIN_PASSWORD_ENV, AUTH_TYPES, DATABASE_EDITIONS, STORAGE_KEY_ENV, STORAGE_KEY_TYPES, parse_size,
+    storage_key_type)
 
 OUTPUT_SHAPES = ['az', 'cmdlet']
 CONSISTENCY_HELP = (
@@ -32,6 +33,9 @@ _SHAPE_HELP = ('Shape of the result: `az` (camelCase, a superset of `az sql db e
                '`cmdlet` (the Az PowerShell model of the matching cmdlet, property for property, as the '
                'PowerShell bridge in scripts/powershell uses it).')
 
+# Core adds --ids where --server and --name have id parts, and fills them (and -g) from each ID.
+_IDS_NOTE = 'Or --ids: Azure SQL database resource IDs (a local SQLite server has none).'
+
 
 def load_arguments(self, _):
     with self.argument_context('sql db bacpac') as c:
@@ -44,7 +48,7 @@ def load_arguments(self, _):
                         'URL (https://<account>.blob.core.windows.net/<container>/<name>.bacpac). '
                         'A SAS token in the URL is never shown in the output.')
         c.argument('storage_key_type', options_list=['--storage-key-type'],
-                   arg_type=get_enum_type(STORAGE_KEY_TYPES),
+                   arg_type=get_enum_type(STORAGE_KEY_TYPES), type=storage_key_type,
                    help='Kind of --storage-key: an account access key, a SAS token, or a managed '
                         'identity. Not needed for local files.')
         c.argument('storage_key', options_list=['--storage-key'],
@@ -56,11 +60,12 @@ def load_arguments(self, _):
     for scope in ('sql db bacpac export', 'sql db bacpac import'):
         with self.argument_context(scope) as c:
             c.argument('server_name', options_list=['--server', '-s'], configured_default='sql-server',
+                       id_part='name',
                        help='The server: `sqlite:///<folder>` for the embedded SQLite engine (each '
                             'database is the file <folder>/<name>.sqlite), or a SQL Server / Azure SQL '
                             'name (`myserver` means myserver.database.windows.net). Configure a default with '
-                            '`az configure --defaults sql-server=<name>`.')
-            c.argument('database_name', options_list=['--name', '-n'],
+                            '`az configure --defaults sql-server=<name>`. ' + _IDS_NOTE)
+            c.argument('database_name', options_list=['--name', '-n'], id_part='child_name_1',
                        help='Name of the database.')
             c.argument('administrator_login', options_list=['--admin-user', '-u'],
                        help='Login of the server administrator (for --auth-type ManagedIdentity: the '
@@ -122,9 +127,9 @@ def load_arguments(self, _):
                    help='Seconds between polls of the operation record.')
 
     with self.argument_context('sql db bacpac list') as c:
-        c.argument('server_name', options_list=['--server', '-s'],
-                   help='Only operations on this server (as given to export/import).')
-        c.argument('database_name', options_list=['--name', '-n', '--database', '-d'],
+        c.argument('server_name', options_list=['--server', '-s'], id_part='name',
+                   help='Only operations on this server (as given to export/import). ' + _IDS_NOTE)
+        c.argument('database_name', options_list=['--name', '-n', '--database', '-d'], id_part='child_name_1',
                    help='Only operations on this database.')
         c.argument('active_only', options_list=['--active-only'], action='store_true',
                    help='Only operations still running (Pending, InProgress, CancelInProgress).')
@@ -134,10 +139,10 @@ def load_arguments(self, _):
     with self.argument_context('sql db bacpac cancel') as c:
         c.argument('operation_id', options_list=['--operation-id', '--name', '-n'],
                    help='The operation id (a GUID) of the export or import to cancel.')
-        c.argument('server_name', options_list=['--server', '-s'],
+        c.argument('server_name', options_list=['--server', '-s'], id_part='name',
                    help='Accepted for parity with Stop-AzSqlDatabaseActivity; when given it must match '
-                        'the operation\'s server.')
-        c.argument('database_name', options_list=['--database', '-d'],
+                        'the operation\'s server. ' + _IDS_NOTE)
+        c.argument('database_name', options_list=['--database', '-d'], id_part='child_name_1',
                    help='Accepted for parity with Stop-AzSqlDatabaseActivity; when given it must match '
                         'the operation\'s database.')
         c.argument('yes', options_list=['--yes', '-y'], action='store_true',
@@ -192,8 +197,9 @@ def load_arguments(self, _):
                    help='Edition of the new database (Azure SQL). Validated, and ignored by the '
                         'embedded SQLite engine.')
         c.argument('service_objective', options_list=['--service-objective'],
-                   help='Service objective of the new database, e.g. S0, P1, GP_Gen5_2 (Azure SQL). '
-                        'Validated, and ignored by the embedded SQLite engine.')
+                   help='Service objective of the new database, e.g. S0, P1, GP_Gen5_2 (Azure SQL). It must exist '
+                        'and belong to --edition (with -g and a signed-in az: in the server\'s region). Validated, '
+                        'and ignored by the embedded SQLite engine.')
         c.argument('max_size_bytes', options_list=['--max-size'], type=parse_size,
                    help='Maximum size of the new database, in bytes or with a unit (K, M, G, T, with or '
                         'without B or iB: powers of 1024), e.g. 10GB. Validated, and ignored by the embedded SQLite engine.')
@@ -209,5 +215,6 @@ def load_arguments(self, _):
     with self.argument_context('sql db bacpac inspect') as c:
         c.argument('verify_checksum', options_list=['--verify-checksum'],
                    arg_type=get_three_state_flag(), default=True,
-                   help='Recompute the model.xml checksum and compare it with Origin.xml\'s '
-                        '(checksum.verified in the output; a mismatch also prints a warning).')
+                   help='Recompute the model.xml checksum and compare it with Origin.xml\'s (checksum.verified '
+                        'in the output): a mismatch is an error (exit 1), as import refuses such a package. '
+                        'false: look inside anyway, without the comparison.')

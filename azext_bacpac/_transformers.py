@@ -45,9 +45,14 @@ def transform_inspect_table(result):
     return rows
 
 
+# -o table rows stay within 120 columns for ordinary names: times to the second in UTC ('Z'), and no
+# Status column (it repeats State and Progress while running, "Running, Progress = 45.00 %"; the failure
+# text it carries is in the JSON output and `show`).
+
+
 def transform_operation_table(result):
-    """Export/import/show record: Name (operation GUID), RequestType, Database, State, Status, Progress,
-    Rows, LastModified. Cmdlet-shaped results are already in the cmdlet's order and pass through."""
+    """Export/import/show record: Name (operation GUID), RequestType, Database, State, Progress, Rows,
+    LastModified. Cmdlet-shaped results are already in the cmdlet's order and pass through."""
     if not isinstance(result, dict) or 'name' not in result:
         return result
     progress = result.get('progress') or {}
@@ -56,7 +61,6 @@ def transform_operation_table(result):
         ('RequestType', result.get('requestType')),
         ('Database', result.get('databaseName')),
         ('State', result.get('state')),
-        ('Status', result.get('status')),
         ('Progress', _percent(result.get('percentComplete'))),
         ('Rows', progress.get('rows', (result.get('summary') or {}).get('rows'))),
         ('LastModified', _seconds(result.get('lastModifiedTime'))),
@@ -64,16 +68,18 @@ def transform_operation_table(result):
 
 
 def transform_activity_table(result):
-    """list/cancel: one row per operation (Name, Operation, Server, Database, State, Progress, StartTime)."""
+    """list/cancel: one row per operation (Name, Type, Server, Database, State, Progress, StartTime); Type is
+    Export or Import (the JSON's operation is ExportDatabase or ImportDatabase, as `az sql db op list` says).
+    With several --ids, core gives one list per ID: their rows make one table."""
     if not isinstance(result, list):
         return result
     rows = []
-    for entry in result:
+    for entry in [e for per_id in result for e in per_id] if all(isinstance(e, list) for e in result) else result:
         if not isinstance(entry, dict) or 'name' not in entry:
             return result
         rows.append(OrderedDict([
             ('Name', entry.get('name')),
-            ('Operation', entry.get('operation')),
+            ('Type', _request_type(entry.get('operation'))),
             ('Server', entry.get('serverName')),
             ('Database', entry.get('databaseName')),
             ('State', entry.get('state')),
@@ -84,12 +90,17 @@ def transform_activity_table(result):
 
 
 def _seconds(value):
-    """'2026-11-22T13:09:57.106544+00:00' -> '2026-11-22T13:09:57+00:00': tables stay under 120 columns."""
-    if isinstance(value, str) and '.' in value:
+    """'2026-11-22T13:09:57.106544+00:00' -> '2026-11-22T13:09:57Z'."""
+    if not isinstance(value, str):
+        return value
+    if '.' in value:
         head, _, tail = value.partition('.')
-        zone = next((tail[i:] for i, c in enumerate(tail) if c in '+-Z'), '')
-        return head + zone
-    return value
+        value = head + next((tail[i:] for i, c in enumerate(tail) if c in '+-Z'), '')
+    return value[:-len('+00:00')] + 'Z' if value.endswith('+00:00') else value
+
+
+def _request_type(operation):
+    return operation[:-len('Database')] if isinstance(operation, str) and operation.endswith('Database') else operation
 
 
 def _percent(value):

@@ -28,7 +28,6 @@ STORAGE_SCHEMES = ('file', 'http', 'https')
 
 # `scheme:rest`; a one-letter scheme is a Windows drive, `name:1.bacpac` (no //) a file name.
 _SCHEME_RE = re.compile(r'^([A-Za-z][A-Za-z0-9+.-]*):(.*)$', re.S)
-_SERVICE_OBJECTIVE_RE = re.compile(r'^[A-Za-z0-9_]{1,64}$')
 
 
 def parse_size(value):
@@ -43,6 +42,34 @@ def parse_size(value):
     return size
 
 
+# What people call each kind of --storage-key when they do not use its enum name (lower case, letters only):
+# the portal's "Access keys" and Storage's "Shared Key" authorization are the account key; a SAS is a
+# shared access *signature* (SharedAccessKey in the cmdlets' enum, close to it in spelling only).
+_STORAGE_KEY_ALIASES = {
+    'StorageAccessKey': ('accesskey', 'accesskeys', 'storagekey', 'accountkey', 'storageaccountkey', 'key',
+                         'sharedkey', 'storageaccesskeys', 'primarykey', 'secondarykey'),
+    'SharedAccessKey': ('sas', 'sastoken', 'saskey', 'sasurl', 'sharedaccesssignature', 'token', 'sharedaccesstoken'),
+    'ManagedIdentity': ('msi', 'mi', 'identity', 'managed', 'userassignedidentity', 'systemassignedidentity'),
+}
+
+
+def storage_key_type(value):
+    """`--storage-key-type`: one of STORAGE_KEY_TYPES in any case (argparse type). Anything else is a usage
+    error that suggests the type the user meant: 'AccessKey' is the account key, not a SAS."""
+    chosen = next((t for t in STORAGE_KEY_TYPES if t.lower() == (value or '').strip().lower()), None)
+    if chosen:
+        return chosen
+    letters = re.sub(r'[^a-z]', '', (value or '').lower())
+    meant = next((t for t, aliases in _STORAGE_KEY_ALIASES.items() if letters in aliases), None)
+    if meant is None:
+        import difflib
+        close = difflib.get_close_matches(letters, [t.lower() for t in STORAGE_KEY_TYPES], n=1, cutoff=0.75)
+        meant = next((t for t in STORAGE_KEY_TYPES if close and t.lower() == close[0]), None)
+    raise argparse.ArgumentTypeError(
+        "invalid value '{}': allowed values are {}.{}".format(
+            value, ', '.join(STORAGE_KEY_TYPES), " Did you mean '{}'?".format(meant) if meant else ''))
+
+
 def is_embedded(server):
     """True when --server names an engine whose databases are local files (the embedded SQLite engine),
     as its engine says (engines/base.py, Capabilities.embedded)."""
@@ -55,12 +82,14 @@ def is_embedded(server):
 
 
 def validate_export(cmd, namespace):  # pylint: disable=unused-argument
+    _validate_ids(namespace, one=True)
     _validate_database_args(namespace)
     _validate_storage_args(namespace)
     _warn_service_blob_name(namespace.storage_uri)
 
 
 def validate_import(cmd, namespace):  # pylint: disable=unused-argument
+    _validate_ids(namespace, one=True)
     _validate_database_args(namespace)
     _validate_storage_args(namespace)
     _validate_new_database_args(namespace)
@@ -68,6 +97,11 @@ def validate_import(cmd, namespace):  # pylint: disable=unused-argument
 
 def validate_inspect(cmd, namespace):  # pylint: disable=unused-argument
     _validate_storage_args(namespace)
+
+
+def validate_operation_filter(cmd, namespace):  # pylint: disable=unused-argument
+    """list and cancel: -s/-d (or --ids) only narrow down, so any number of --ids is fine."""
+    _validate_ids(namespace, one=False)
 
 
 def validate_preflight(cmd, namespace):  # pylint: disable=unused-argument
@@ -78,9 +112,27 @@ def validate_preflight(cmd, namespace):  # pylint: disable=unused-argument
 
 # ---------------------------------------------------------------------------------------------
 
+def _validate_ids(ns, one):
+    """--ids (added by core where --server and --name have id parts) must name Azure SQL databases.
+    Core has already put each ID's server, database and resource group into the namespace."""
+    ids = getattr(ns, '_ids', None)
+    if not ids:
+        return
+    from azext_bacpac._ids import check_database_ids
+    check_database_ids(ids, one)
+
+
 def _validate_database_args(ns):
     from azure.cli.core.azclierror import InvalidArgumentValueError, RequiredArgumentMissingError
 
+    missing = [option for attr, option in (('server_name', '--server/-s'), ('database_name', '--name/-n'))
+               if getattr(ns, attr, None) is None]
+    if missing:
+        # Not required by argparse since --ids may give them; still a usage error (exit 2), as argparse's.
+        from azext_bacpac._operations import exit_with
+        exit_with(RequiredArgumentMissingError(
+            'the following arguments are required: {}'.format(', '.join(missing)),
+            'Or give --ids with the resource ID of an Azure SQL database.'), 2)
     ns.server_name = (ns.server_name or '').strip()
     if not ns.server_name:
         raise InvalidArgumentValueError('--server/-s must not be empty.',
@@ -182,14 +234,14 @@ def _validate_patterns(ns, attr, option):
 
 
 def _validate_new_database_args(ns):
-    from azure.cli.core.azclierror import InvalidArgumentValueError
+    from azext_bacpac._arm import consults_arm
+    from azext_bacpac._objectives import check_objective
 
     if ns.service_objective is not None:
         ns.service_objective = ns.service_objective.strip()
-        if not _SERVICE_OBJECTIVE_RE.match(ns.service_objective):
-            raise InvalidArgumentValueError(
-                "--service-objective '{}' is not a service objective name.".format(ns.service_objective),
-                'Examples: Basic, S0, P1, GP_Gen5_2, HS_Gen5_4.')
+    if not consults_arm(ns.server_name, getattr(ns, 'resource_group_name', None)):
+        # With -g and a signed-in az, the region's capabilities decide (custom.py, _arm.py).
+        ns.service_objective = check_objective(ns.edition, ns.service_objective)
     if is_embedded(ns.server_name):
         given = [opt for opt, attr in (('--edition', 'edition'), ('--service-objective', 'service_objective'),
                                        ('--max-size', 'max_size_bytes'))

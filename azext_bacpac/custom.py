@@ -19,7 +19,7 @@ _EXPORT_HINTS = {ErrorKind.NOT_A_BACPAC: 'Give --storage-uri a new file name: th
                  ErrorKind.CONFLICT: 'To replace the existing BACPAC, add --overwrite.'}
 
 
-def bacpac_export(cmd, server_name, database_name, storage_uri, resource_group_name=None,
+def bacpac_export(cmd, storage_uri, server_name=None, database_name=None, resource_group_name=None,
                   administrator_login=None, administrator_login_password=None, authentication_type=None,
                   storage_key_type=None, storage_key=None, tables=None, exclude_tables=None,
                   overwrite=False, use_network_isolation=None, storage_account_resource_id=None,
@@ -39,7 +39,7 @@ def bacpac_export(cmd, server_name, database_name, storage_uri, resource_group_n
                       no_wait=return_at_once, output_shape=output_shape, hints=_EXPORT_HINTS)
 
 
-def bacpac_import(cmd, server_name, database_name, storage_uri, resource_group_name=None,
+def bacpac_import(cmd, storage_uri, server_name=None, database_name=None, resource_group_name=None,
                   administrator_login=None, administrator_login_password=None, authentication_type=None,
                   storage_key_type=None, storage_key=None, tables=None, exclude_tables=None,
                   edition=None, service_objective=None, max_size_bytes=None, use_network_isolation=None,
@@ -99,7 +99,7 @@ def bacpac_wait(cmd, operation_status_link=None, operation_id=None, timeout=3600
 def bacpac_cancel(cmd, operation_id, server_name=None, database_name=None, resource_group_name=None,
                   elastic_pool_name=None, output_shape='az', yes=False):
     del resource_group_name, yes     # never prompts: --yes changes nothing
-    from azure.cli.core.azclierror import ArgumentUsageError, InvalidArgumentValueError
+    from azure.cli.core.azclierror import ArgumentUsageError
     from azext_bacpac.operations import runner
     if elastic_pool_name:
         # Stop-AzSqlDatabaseActivity's own words (NotSupportedException)
@@ -107,16 +107,27 @@ def bacpac_cancel(cmd, operation_id, server_name=None, database_name=None, resou
     operation_id = ops.operation_id_of(None, operation_id)
     store = ops.open_store(cmd)
     record = ops.get_record(store, operation_id)
-    for given, actual, option in ((server_name, record.server, '--server'),
-                                  (database_name, record.database, '--database')):
-        if given is not None and given != actual:
-            raise InvalidArgumentValueError(
-                "Operation {} belongs to {} '{}', not '{}'.".format(operation_id, option, actual, given))
+    _check_target(record, server_name, database_name)
     if not record.is_active:
         logger.warning('Operation %s already ended %s: nothing was cancelled.', operation_id, record.state)
     with translated_errors():
         record = runner.cancel(store, operation_id)
     return [ops.shape(record, output_shape, 'activity')]
+
+
+def _check_target(record, server_name, database_name):
+    """--server/--database (or --ids) given to cancel must name the operation's database: compared as
+    canonical identities, so `sqlite:///./data` and `sqlite:////abs/data` (or MyServer, myserver) agree."""
+    from azure.cli.core.azclierror import InvalidArgumentValueError
+    from azext_bacpac.operations.identity import target_identity
+    if server_name is None and database_name is None:
+        return
+    given = target_identity(server_name or record.server, database_name or record.database)
+    if given != target_identity(record.server, record.database):
+        raise InvalidArgumentValueError("Operation {} belongs to server '{}', database '{}', not {}.".format(
+            record.id, record.server, record.database,
+            ', '.join("{} '{}'".format(option, value) for option, value in
+                      (('--server', server_name), ('--database', database_name)) if value is not None)))
 
 
 def bacpac_preflight(cmd, server_name, database_name, direction='export', storage_uri=None, storage_key_type=None,

@@ -462,13 +462,14 @@ def test_existing_package_is_kept_unless_overwrite(tmp_path, server):
     make_native(tmp_path)
     target = tmp_path / "shop.bacpac"
     target.write_bytes(b"precious")
+    target.chmod(0o640)
     with pytest.raises(ConflictError, match="already exists"):
         export_database(server, "shop", str(target))
     assert target.read_bytes() == b"precious"
     export_database(server, "shop", f"file://{target}", overwrite=True)
     assert zipfile.is_zipfile(target)
     if os.name == "posix":
-        assert stat.S_IMODE(target.stat().st_mode) == 0o600
+        assert stat.S_IMODE(target.stat().st_mode) == 0o640          # the replaced file's, as cp keeps them
     assert leftovers(tmp_path) == []
 
 
@@ -492,7 +493,7 @@ def _damaged(tmp_path, how):
 
 def test_damaged_packages(tmp_path, server):
     truncated = _damaged(tmp_path, "truncated")
-    with pytest.raises(BacpacFormatError, match="not a BACPAC"):
+    with pytest.raises(BacpacFormatError, match=r"is truncated \(\d+ bytes\).*cut short"):
         import_package(str(truncated), server, "x")
     with pytest.raises(BacpacFormatError):
         inspect_package(str(truncated))

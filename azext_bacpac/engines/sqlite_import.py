@@ -15,6 +15,7 @@ import urllib.request
 
 from ..errors import ConflictError, EngineError
 from ..processes import pid_alive
+from ..filemodes import PRIVATE, publish_mode
 from . import sqlite_catalog
 from .base import ImportTarget, TableLoader
 from .sqlite import engine_error
@@ -22,7 +23,6 @@ from .sqlite_ddl import plan_tables
 from .sqlite_schema import quote_ident, read_tables, user_object_count
 from .sqlite_types import numbers_may_stay_text
 
-FILE_MODE = 0o600
 # temp_store FILE: index builds sort in cache_size memory and spill the rest to a temporary file
 # (MEMORY would keep the whole sort in RAM: peak RSS growing with the largest index).
 _BULK_PRAGMAS = ("PRAGMA journal_mode = OFF", "PRAGMA synchronous = OFF", "PRAGMA locking_mode = EXCLUSIVE",
@@ -49,7 +49,7 @@ class SqliteImportTarget(ImportTarget):
         self.check_target()
         self._remove_stale_builds()
         try:
-            fd = os.open(self.temp_path, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), FILE_MODE)
+            fd = os.open(self.temp_path, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), PRIVATE)
             os.close(fd)
         except FileExistsError:
             raise ConflictError(f"an import into database '{self.database}' is already running in this process "
@@ -261,6 +261,7 @@ class SqliteImportTarget(ImportTarget):
             raise engine_error(error, f"database '{self.database}'") from None
         self.conn = None
         try:
+            publish_mode(self.temp_path, self.path)     # the umask's, or the replaced empty database's
             fd = os.open(self.temp_path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
             try:
                 os.fsync(fd)

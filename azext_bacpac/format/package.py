@@ -63,6 +63,35 @@ def _check_entry_name(name):
                                f"backslash or NUL)")
 
 
+def _not_a_zip(source, name, error):
+    """Why `source` cannot be opened as a ZIP package, in the user's terms. A ZIP ends with its central
+    directory, so a cut-short copy or download starts like a package ("PK\\3\\4") but has no end."""
+    head, size = _head_and_size(source)
+    if size == 0:
+        return f"{name} is empty (0 bytes), not a BACPAC"
+    if isinstance(error, zipfile.BadZipFile) and head == b"PK\x03\x04":
+        return (f"{name} is truncated ({size} bytes): it begins as a BACPAC but its end (the ZIP central directory) "
+                f"is missing, so the copy or download was cut short")
+    return f"{name} is not a BACPAC (not a readable ZIP package: {error})"
+
+
+def _head_and_size(source):
+    """(first 4 bytes, size) of a path or a seekable file object, or (None, None); its position is kept."""
+    try:
+        if isinstance(source, (str, os.PathLike)):
+            with open(source, "rb") as handle:
+                return handle.read(4), os.fstat(handle.fileno()).st_size
+        position = source.tell()
+        try:
+            source.seek(0)
+            head = source.read(4)
+            return head, source.seek(0, os.SEEK_END)
+        finally:
+            source.seek(position)
+    except (OSError, ValueError, AttributeError):
+        return None, None
+
+
 class PackageReader:
     """A BACPAC opened for reading. Use as a context manager or call close()."""
 
@@ -77,7 +106,7 @@ class PackageReader:
             raise
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError,
                 RuntimeError) as error:     # NotImplementedError: "zip file version 14.8" and the like
-            raise PackageError(f"{self.source_name} is not a BACPAC (not a readable ZIP package: {error})") from None
+            raise PackageError(_not_a_zip(source, self.source_name, error)) from None
         try:
             self._index()
             self.model_bytes = self._read_part(MODEL, required=True)

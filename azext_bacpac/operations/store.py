@@ -94,6 +94,21 @@ CREATE INDEX IF NOT EXISTS operations_target ON operations(server, database, sta
 """
 
 
+def _create_private(path):
+    """Create the store file user-only (0600, whatever the umask); SQLite gives its WAL and shared-memory
+    files the database file's permissions. Not by setting the umask: that is process-wide, and a worker
+    creates its data files while its heartbeat thread writes here (filemodes.py)."""
+    try:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+    except OSError:
+        return          # it exists, or cannot be made: SQLite's own error then says why (store_health.py)
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(descriptor, 0o600)
+    finally:
+        os.close(descriptor)
+
+
 class OperationStore:
     """Reads and writes operation records in one SQLite file."""
 
@@ -124,12 +139,9 @@ class OperationStore:
     def _connect(self):
         """A connection; any SQLite error met while it is used becomes a one-line StoreError."""
         connection = None
-        old_mask = os.umask(0o077)     # the store, its WAL and shared-memory files: user only
         try:
-            try:
-                connection = sqlite3.connect(self.path, timeout=self.busy_seconds, isolation_level=None)
-            finally:
-                os.umask(old_mask)
+            _create_private(self.path)
+            connection = sqlite3.connect(self.path, timeout=self.busy_seconds, isolation_level=None)
             connection.execute(f"PRAGMA busy_timeout={int(self.busy_seconds * 1000)}")
             connection.execute("PRAGMA journal_mode=WAL")
             yield connection

@@ -2,7 +2,8 @@
 
 A package is never written in place. Export writes a temporary file beside the destination
 (`.<name>.<pid>-<random>.partial`, readable by the user only) and publishes it only once the
-package is complete: with os.link when the destination must not be overwritten (the link fails if
+package is complete, with the permissions the umask gives or those of the file it replaces
+(filemodes.py): with os.link when the destination must not be overwritten (the link fails if
 a file appeared meanwhile, so two exports never clobber each other), with os.replace otherwise.
 A failed or cancelled export removes the temporary file and leaves the destination as it was.
 An export killed outright (kill -9, power loss) cannot; the next export to the same destination
@@ -19,11 +20,11 @@ from urllib.parse import unquote, urlsplit
 
 from ..errors import ConflictError, InvalidInputError, NotABacpacError, NotFoundError, StorageError, UnsupportedError
 from ..processes import pid_alive
+from ..filemodes import PRIVATE, publish_mode
 from . import filekinds
 from .base import Location
 from .registry import register
 
-FILE_MODE = 0o600                      # packages hold a whole database: user-only by default
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):(.*)$", re.S)
 URL_NOT_A_PATH = ("an http(s) URL is not a local file path; an Azure Blob Storage URL needs a host "
                   "(https://<account>.blob.core.windows.net/<container>/<name>.bacpac)")
@@ -164,7 +165,7 @@ class AtomicFileWriter:
         _remove_stale_partials(self.path)
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
         try:
-            fd = os.open(self.temp_path, flags, FILE_MODE)
+            fd = os.open(self.temp_path, flags, PRIVATE)      # private until complete
         except OSError as error:
             raise StorageError(f"cannot create a file in {self.path.parent}: {error.strerror or error}") from None
         self.file = os.fdopen(fd, "wb")
@@ -174,6 +175,7 @@ class AtomicFileWriter:
         """Make the complete file durable and publish it under its final name."""
         try:
             self.file.flush()
+            publish_mode(self.temp_path, self.path)           # the umask's, or the replaced file's
             os.fsync(self.file.fileno())
             self.file.close()
             if self.overwrite:

@@ -17,12 +17,14 @@ from .conftest import AZ_ENV
 import make_sample_db
 
 
-def _az(env, *args, timeout=300):
+def _az(env, *args, timeout=300, umask=None):
+    """A real az process; `umask` as a shell's `umask` before it (its workers inherit it)."""
     executable = Path(sys.executable).with_name('az')
     if not executable.exists():
         pytest.skip('the full azure-cli (az) is not installed beside this Python')
     return subprocess.run([str(executable)] + [str(a) for a in args], env=env, stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, timeout=timeout,
+                          preexec_fn=None if umask is None else (lambda: os.umask(umask)))
 
 
 @pytest.fixture

@@ -183,9 +183,9 @@ def test_inspect_table_output(az, fake):
 def test_export_table_output(az, fake):
     result = az('sql', 'db', 'bacpac', 'export', '-s', SERVER, '-n', 'shop', '--storage-uri', 'x', '-o', 'table')
     assert result.exit_code == 0, result
-    assert result.stdout.splitlines()[0].split() == ['Name', 'RequestType', 'Database', 'State', 'Status',
+    assert result.stdout.splitlines()[0].split() == ['Name', 'RequestType', 'Database', 'State',
                                                      'Progress', 'Rows', 'LastModified']
-    assert result.stdout.splitlines()[2].split()[1:7] == ['Export', 'shop', 'Succeeded', 'Completed', '100.00', '%']
+    assert result.stdout.splitlines()[2].split()[1:6] == ['Export', 'shop', 'Succeeded', '100.00', '%']
 
 
 def test_pipeline_warnings_are_az_warnings(az, fake):

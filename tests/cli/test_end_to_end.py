@@ -171,8 +171,27 @@ def test_corrupted_bacpac_exits_1(az, exported, tmp_path, how, command):
         args += ['-s', server, '-n', 'from_broken']
     result = az('sql', 'db', 'bacpac', command, *args)
     _assert_error(result, 1, azerr.FileOperationError)
+    if how == 'truncated':
+        assert 'is truncated' in result.stderr and 'File is not a zip file' not in result.stderr
     if command == 'import':
         assert not (folder / 'from_broken.sqlite').exists()
+
+
+@pytest.mark.parametrize('keep', [0, 4, 1000, 0.5, -22, -1])
+@pytest.mark.parametrize('command', ['inspect', 'import'])
+def test_a_cut_short_vector_is_reported_truncated(az, pipelines, vectors, tmp_path, command, keep):
+    """A real BACPAC cut at its start, inside its data, inside its end record: every cut is named for what it is."""
+    data = (vectors / 'amado' / 'AmadoDB.bacpac').read_bytes()
+    size = int(len(data) * keep) if isinstance(keep, float) else keep if keep >= 0 else len(data) + keep
+    cut = tmp_path / 'cut.bacpac'
+    cut.write_bytes(data[:size])
+    args = ['--storage-uri', cut] + (['-s', 'sqlite:///' + str(tmp_path), '-n', 'from_cut'] if command == 'import'
+                                     else [])
+    result = az('sql', 'db', 'bacpac', command, *args)
+    _assert_error(result, 1, azerr.FileOperationError)
+    expected = 'is empty (0 bytes), not a BACPAC' if size == 0 else 'is truncated ({} bytes)'.format(size)
+    assert expected in result.stderr and 'File is not a zip file' not in result.stderr, result.stderr
+    assert not (tmp_path / 'from_cut.sqlite').exists()
 
 
 def test_checksum_mismatch_is_shown_by_inspect_and_refused_by_import(az, exported, tmp_path):

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 OPERATION = {'--no-wait', '--output-shape', '--use-network-isolation', '--storage-account-resource-id',
-             '--sql-server-resource-id'}
+             '--sql-server-resource-id', '--ids'}
 COMMANDS = {
     'export': {'--resource-group', '--server', '--name', '--admin-user', '--admin-password', '--auth-type',
                '--storage-uri', '--storage-key-type', '--storage-key', '--tables', '--exclude-tables',
@@ -22,14 +22,15 @@ COMMANDS = {
                   '--admin-user', '--admin-password', '--auth-type', '--trust-server-certificate',
                   '--resource-group'},
     'show': {'--operation-status-link', '--operation-id', '--output-shape'},
-    'list': {'--server', '--name', '--active-only', '--output-shape', '--resource-group'},
+    'list': {'--server', '--name', '--active-only', '--output-shape', '--resource-group', '--ids'},
     'wait': {'--operation-status-link', '--operation-id', '--timeout', '--interval'},
     'cancel': {'--operation-id', '--server', '--database', '--elastic-pool', '--output-shape', '--yes',
-               '--resource-group'},
+               '--resource-group', '--ids'},
 }
 SHORT = {'--resource-group': '-g', '--server': '-s', '--name': '-n', '--admin-user': '-u',
          '--admin-password': '-p', '--auth-type': '-a'}
-REQUIRED = {'export': {'--server', '--name', '--storage-uri'}, 'import': {'--server', '--name', '--storage-uri'},
+# --server and --name may come from --ids instead: the validator requires one or the other (exit 2).
+REQUIRED = {'export': {'--storage-uri'}, 'import': {'--storage-uri'},
             'inspect': {'--storage-uri'}, 'preflight': {'--server', '--name'}, 'show': set(), 'list': set(), 'wait': set(), 'cancel': {'--operation-id'}}
 
 
@@ -44,7 +45,8 @@ def _arguments(name):
     found = {}
     for dest, argument in command.arguments.items():
         settings = argument.type.settings
-        if dest == 'cmd' or settings.get('arg_group') in ('Global', 'Global Policy'):
+        # --subscription is core's global argument (shown under 'Resource Id' where --ids is)
+        if dest in ('cmd', '_subscription') or settings.get('arg_group') in ('Global', 'Global Policy'):
             continue
         options = list(settings.get('options_list') or [])
         found[options[0]] = (options, settings.get('required'), settings.get('help'))

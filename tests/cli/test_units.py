@@ -113,7 +113,7 @@ def test_operation_table_and_record_shape():
     assert record['id'].endswith('/' + record['name']) and not record['id'].startswith('/subscriptions')
     assert record['privateEndpointConnections'] == [] and record['errorMessage'] is None
     row = transform_operation_table(record)
-    assert list(row) == ['Name', 'RequestType', 'Database', 'State', 'Status', 'Progress', 'Rows', 'LastModified']
+    assert list(row) == ['Name', 'RequestType', 'Database', 'State', 'Progress', 'Rows', 'LastModified']
     assert row['Progress'] == '100.00 %' and row['Rows'] == 7 and row['State'] == 'Succeeded'
 
 
@@ -191,7 +191,7 @@ def test_table_rows_fit_in_120_columns():
                                      'databaseName': 'sales', 'state': 'Succeeded',
                                      'status': 'Completed', 'percentComplete': 100.0,
                                      'summary': {'rows': 10234}, 'lastModifiedTime': '2026-11-22T13:09:57.106544+00:00'})
-    assert row['LastModified'] == '2026-11-22T13:09:57+00:00'
+    assert row['LastModified'] == '2026-11-22T13:09:57Z'
     assert sum(len(str(v)) + 2 for v in row.values()) <= 120
     (entry,) = transform_activity_table([{'name': 'x', 'startTime': '2026-11-22T13:09:57.1Z'}])
     assert entry['StartTime'] == '2026-11-22T13:09:57Z'

@@ -16,11 +16,12 @@ def _import(engine, name, vector="gamerental-extracted"):
     import_vector(engine, name, vector)
 
 
-def test_import_publishes_a_user_only_file_and_no_temp(tmp_path):
+def test_import_publishes_a_file_as_the_umask_says_and_no_temp(tmp_path):
+    from azext_bacpac.filemodes import current_umask
     _import(SqliteEngine(tmp_path), "games")
     assert sorted(os.listdir(tmp_path)) == ["games.sqlite"]
     if os.name == "posix":
-        assert stat.S_IMODE((tmp_path / "games.sqlite").stat().st_mode) == 0o600
+        assert stat.S_IMODE((tmp_path / "games.sqlite").stat().st_mode) == 0o666 & ~current_umask()
     conn = sqlite3.connect(tmp_path / "games.sqlite")
     assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)    # an ordinary file afterwards
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)

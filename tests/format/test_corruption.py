@@ -127,9 +127,11 @@ def test_data_entry_for_an_unknown_table_is_refused():
         PackageReader(io.BytesIO(data))
 
 
-@pytest.mark.parametrize("garbage", [b"", b"not a zip at all", b"PK\x03\x04" + b"\x00" * 100])
-def test_not_a_zip(garbage):
-    with pytest.raises(PackageError, match="not a BACPAC"):
+@pytest.mark.parametrize("garbage, reason", [(b"", r"is empty \(0 bytes\), not a BACPAC"),
+                                             (b"not a zip at all", "not a BACPAC"),
+                                             (b"PK\x03\x04" + b"\x00" * 100, r"is truncated \(104 bytes\)")])
+def test_not_a_zip(garbage, reason):
+    with pytest.raises(PackageError, match=reason):
         PackageReader(io.BytesIO(garbage))
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from azext_bacpac.filemodes import current_umask
 from azext_bacpac.errors import ConflictError, InvalidInputError, NotFoundError, UnsupportedError
 from azext_bacpac.storage import open_location, resolve_path
 from azext_bacpac.storage.local import AtomicFileWriter
@@ -83,7 +84,7 @@ def _leftovers(folder):
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
 
 
-def test_commit_publishes_user_only_file_and_leaves_no_temp(tmp_path):
+def test_commit_publishes_a_file_as_the_umask_says_and_leaves_no_temp(tmp_path):
     target = tmp_path / "out.bacpac"
     with open_location(str(target)).writer() as out:
         out.file.write(b"package")
@@ -92,7 +93,7 @@ def test_commit_publishes_user_only_file_and_leaves_no_temp(tmp_path):
     assert target.read_bytes() == b"package"
     assert _leftovers(tmp_path) == []
     if os.name == "posix":
-        assert stat.S_IMODE(target.stat().st_mode) == 0o600
+        assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~current_umask()
 
 
 def test_failure_before_commit_leaves_nothing(tmp_path):

@@ -147,9 +147,12 @@ class SqlServerImportTarget(ImportTarget):
         except BaseException:
             session.close()
             raise
-        held = [f"{counts.get(key)} {label}" for key, label in
-                (("tables", "tables"), ("modules", "views, procedures, functions, triggers, sequences or synonyms"),
-                 ("schemas", "user schemas"), ("types", "user types"), ("master_keys", "column master keys"))
+        held = [f"{counts[key]} {one if counts[key] == 1 else many}" for key, one, many in
+                (("tables", "table", "tables"),
+                 ("modules", "view, procedure, function, trigger, sequence or synonym",
+                  "views, procedures, functions, triggers, sequences or synonyms"),
+                 ("schemas", "user schema", "user schemas"), ("types", "user type", "user types"),
+                 ("master_keys", "column master key", "column master keys"))
                 if counts.get(key)]
         if held:
             session.close()

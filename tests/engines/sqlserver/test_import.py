@@ -148,11 +148,13 @@ def test_the_whole_sequence_of_a_round_trip(shop_bacpac, monkeypatch):
     assert "ALTER TABLE [sales].[Orders] ADD DEFAULT ((0)) FOR [Total]" in statements
 
 
-def test_an_existing_database_with_tables_is_refused_before_anything(monkeypatch, shop_bacpac):
+@pytest.mark.parametrize("preexisting, held", [({"tables": 3}, "holds 3 tables;"),
+                                                ({"tables": 1, "schemas": 1}, "holds 1 table, 1 user schema;")])
+def test_an_existing_database_with_tables_is_refused_before_anything(monkeypatch, shop_bacpac, preexisting, held):
     fake = FakeServer()
     target = fake.add(FakeDatabase("Busy"))
-    target.preexisting = {"tables": 3}
-    with pytest.raises(ConflictError, match="already exists .* holds 3 tables"):
+    target.preexisting = preexisting
+    with pytest.raises(ConflictError, match=f"already exists .* {held}"):
         run_import(fake, shop_bacpac, "Busy", monkeypatch)
     looks = ("/* bacpac:target_objects", "/* bacpac:always_encrypted_supported", "/* bacpac:master_key_count")
     assert all(s.startswith(looks) for s in fake.sql("Busy"))
