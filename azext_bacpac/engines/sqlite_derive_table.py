@@ -21,7 +21,7 @@ from .expressions import ExpressionError
 from .expressions_tsql import dependencies, tsql_from_sqlite
 from .sqlite_ddl import NEW_GUID_SQL, strip_parens
 from .sqlite_derive import candidate_for, derive_columns, key_columns
-from .sqlite_sql_text import index_where, parse_create_table
+from .sqlite_sql_text import TableText, index_where, parse_create_table
 
 # ---- defaults: SQLite -> T-SQL ------------------------------------------------------------------
 
@@ -91,7 +91,9 @@ def derive_table(conn, info, schema, name, parents, names):
     None; `names` is the NameSpace of constraint names."""
     full = quote(schema, name)
     derived = DerivedTable(Table(schema, name))
-    text = parse_create_table(info.sql)
+    # (the statement is read only where it can hold something: a 50,000-table export reads none)
+    text = parse_create_table(info.sql) if any(c.generated for c in info.columns) or \
+        "CHECK" in (info.sql or "").upper() else TableText()
     computed = _computed_columns(info, schema, name, text, derived)
     keys = key_columns(info)
     types, stats = derive_columns(conn, info, [c for c in info.columns if c.name not in computed], keys=keys)

@@ -227,9 +227,9 @@ class SqliteImportTarget:
                 plan.sqlite_name, schema, name, infos[plan.sqlite_name].fingerprint(), plan.companions,
                 {index.sqlite_name: index.model_name for index in plan.indexes
                  if index.sqlite_name in {i.name for i in infos[plan.sqlite_name].indexes}})
+        view_sql = dict(self.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'").fetchall())
         for name, model_name in self._views.items():
-            sql = self.conn.execute("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = ?", (name,)).fetchone()
-            catalog.views[name] = [model_name, sql[0] if sql else None]
+            catalog.views[name] = [model_name, view_sql.get(name)]
         sqlite_catalog.write(self.conn, catalog)
 
     def _create_index(self, plan, index):

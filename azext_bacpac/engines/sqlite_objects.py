@@ -88,6 +88,8 @@ class Expressions:
             probe.close()
 
     def _plan_generated(self, model, plan, probe):
+        if not any(column.is_computed for column in plan.table.columns):
+            return
         anchor = None
         types = _types(model, plan.table)
         for column in plan.table.columns:
