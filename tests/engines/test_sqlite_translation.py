@@ -152,3 +152,13 @@ def test_rows_a_check_refuses_are_kept_and_counted(tmp_path):
            in summary["warnings"]
     with pytest.raises(sqlite3.IntegrityError, match="CK_T_Qty"):
         conn.execute("INSERT INTO T VALUES (5, 0)")
+
+
+def test_checks_that_fail_on_the_source_rows_leave_a_warning_not_a_failure(tmp_path):
+    model = Model()
+    model.add(Table("dbo", "T", [Column("Id", SqlType("int"), nullable=False), Column("Qty", SqlType("nvarchar", 9))]))
+    model.add(CheckConstraint("[dbo].[T]", "JSON_VALUE([Qty], '$.a') IS NOT NULL", "[dbo].[CK_T_json]"))
+    summary, conn = _import(tmp_path, model, [(1, "not json")])     # SQLite's ->> fails on it
+    assert conn.execute("SELECT Id FROM T").fetchall() == [(1,)]
+    assert any(w.startswith("table [dbo].[T]: its rows could not be checked against its check constraints "
+                            "(malformed JSON)") for w in summary["warnings"])
