@@ -94,6 +94,8 @@ long-summary: >
     a fingerprint of its definition) and __bacpac_variants (exact sql_variant bytes). Re-export needs
     them for a byte-identical package (types, constraints, views and code SQLite cannot hold); without
     them a re-export derives the model from SQLite. --bookkeeping false leaves them out (only the data).
+    SQLite gets the package's check constraints, computed columns (as generated columns) and views where
+    their T-SQL translates; one warning counts what it did not get, and --verbose names each one.
     Exit codes: 0 done, 1 error (e.g. the target has tables, the file is not a valid BACPAC),
     2 bad arguments, 3 the BACPAC does not exist.
 examples:

@@ -91,6 +91,8 @@ def submit(cmd, request, *, server, database, storage_uri, resource_group, secre
     raise_for_failure(final, secret_values, hints)
     for warning in (final.summary or {}).get('warnings') or []:
         logger.warning('%s', warning)
+    for item in (final.summary or {}).get('notCreated') or []:      # named with --verbose
+        logger.info('not created: %s %s (%s)', item.get('kind'), item.get('name'), item.get('reason'))
     if output_shape == 'cmdlet':
         from azext_bacpac.operations import shapes
         return shapes.cmdlet_base(final, submitted=False)

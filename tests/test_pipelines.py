@@ -242,9 +242,11 @@ def test_native_database_round_trips_values_and_schema(tmp_path, server):
     summary = export_database(server, "shop", str(tmp_path / "shop.bacpac"))
     assert summary["modelSource"] == "derived"
     assert summary["tables"] == 4 and summary["rows"] == 13
-    assert any("view 'big_orders'" in w for w in summary["warnings"])
+    assert not any("big_orders" in w for w in summary["warnings"])      # the view is exported (issue 14 #4)
     import_package(str(tmp_path / "shop.bacpac"), server, "copy")
     before, after = connect(tmp_path, "shop"), connect(tmp_path, "copy")
+    query = "SELECT * FROM big_orders ORDER BY id"
+    assert after.execute(query).fetchall() == before.execute(query).fetchall() != []
     for table, columns in (("customers", [c for c in "id name email active created score photo balance born "
                                           "ratio code uid notes".split()]),
                            ("orders", ["id", "customer_id", "total", "qty", "placed"]),
@@ -611,9 +613,9 @@ def test_inspect_reports_always_encrypted_keys(vectors):
     assert report["containsData"] is False
 
 
-# ---- what SQLite cannot hold stays in the stored model ---------------------------------------------
+# ---- computed columns and checks: created in SQLite, the stored model kept -------------------------
 
-def test_computed_columns_and_checks_live_in_the_stored_model(tmp_path, server):
+def test_computed_columns_and_checks_are_created_and_the_stored_model_kept(tmp_path, server):
     from azext_bacpac.format.model import CheckConstraint, Column, KeyConstraint, Model, Table
     from azext_bacpac.format.assembly import PackageWriter
     from azext_bacpac.format.sqltypes import SqlType
@@ -630,10 +632,15 @@ def test_computed_columns_and_checks_live_in_the_stored_model(tmp_path, server):
         writer.write_table("dbo", "Lines", [(1, 3, decimal.Decimal("9.99")), (2, 1, None)])
     import_package(str(package), server, "lines")
     conn = connect(tmp_path, "lines")
+    # the computed column is a generated column (no data of its own: table_info leaves it out)
     assert [r[1] for r in conn.execute("PRAGMA table_info(Lines)")] == ["Id", "Qty", "Price"]
-    assert conn.execute("SELECT * FROM Lines").fetchall() == [(1, 3, 9.99), (2, 1, None)]
+    assert [(r[1], r[6]) for r in conn.execute("PRAGMA table_xinfo(Lines)")][2] == ("Double", 2)
+    assert conn.execute("SELECT * FROM Lines").fetchall() == [(1, 3, 6, 9.99), (2, 1, 2, None)]
+    with pytest.raises(sqlite3.IntegrityError, match="CK_Lines_Qty"):
+        conn.execute("INSERT INTO Lines (Qty) VALUES (0)")
     conn.execute("INSERT INTO Lines (Qty) VALUES (5)")      # INTEGER PRIMARY KEY: the next identity value
     conn.commit()
+    assert conn.execute("SELECT Double FROM Lines WHERE Qty = 5").fetchone() == (10,)
     assert conn.execute("SELECT Id FROM Lines WHERE Qty = 5").fetchone() == (3,)
     export_database(server, "lines", str(tmp_path / "again.bacpac"))
     with PackageReader(str(package)) as one, PackageReader(str(tmp_path / "again.bacpac")) as two:
@@ -681,7 +688,7 @@ def test_indexes_filters_and_foreign_keys_sqlite_cannot_honour_become_warnings(t
         assert two.model_bytes == one.model_bytes and table_bytes(two) == table_bytes(one)
 
 
-def test_keys_on_computed_columns_stay_in_the_stored_model(tmp_path, server):
+def test_keys_on_computed_columns_stay_in_the_stored_model_and_indexes_are_created(tmp_path, server):
     from azext_bacpac.format.model import Column, Index, KeyConstraint, Model, Table
     from azext_bacpac.format.assembly import PackageWriter
     from azext_bacpac.format.sqltypes import SqlType
@@ -694,7 +701,14 @@ def test_keys_on_computed_columns_stay_in_the_stored_model(tmp_path, server):
     with open(package, "wb") as handle, PackageWriter(handle, model, "t") as writer:
         writer.write_table("dbo", "T", [(1,), (2,)])
     summary = import_package(str(package), server, "t")
-    assert sum("computed column(s) B" in w for w in summary["warnings"]) == 2
+    # SQLite has no primary key on a generated column; an index on one it has
+    assert [w for w in summary["warnings"] if "computed column(s) B" in w] == [
+        "primary key [dbo].[PK_T] was not created in SQLite: it uses computed column(s) B of [dbo].[T]; the "
+        "package's definition is kept"]
+    conn = connect(tmp_path, "t")
+    assert conn.execute("SELECT A, B FROM T ORDER BY A").fetchall() == [(1, 2), (2, 3)]
+    assert conn.execute("SELECT name FROM pragma_index_list('T')").fetchall() == [("IX_B",)]
+    conn.close()
     export_database(server, "t", str(tmp_path / "again.bacpac"))
     with PackageReader(str(package)) as one, PackageReader(str(tmp_path / "again.bacpac")) as two:
         assert two.model_bytes == one.model_bytes and table_bytes(two) == table_bytes(one)

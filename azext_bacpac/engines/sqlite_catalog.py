@@ -7,6 +7,8 @@ package (a lossless BACPAC -> SQLite -> BACPAC round trip):
       'model.xml'        the model.xml bytes exactly as the package held them
       'Origin.xml'       the source package's Origin.xml (producer, server version), for reference
       'DacMetadata.xml'  the source package's DacMetadata.xml (source database name)
+      'views'            the views the import created, as JSON: {SQLite name: [model name, CREATE VIEW
+                         text]} (an export leaves them to the stored model while they are unchanged)
       'catalog-version'  '1'
   __bacpac_tables   (sqlite_name TEXT PRIMARY KEY, schema_name, table_name, fingerprint,
                      companions, indexes)
@@ -48,6 +50,7 @@ class StoredCatalog:
     origin_bytes: bytes = None
     metadata_bytes: bytes = None
     tables: dict = field(default_factory=dict)       # sqlite name -> StoredTable
+    views: dict = field(default_factory=dict)        # sqlite name -> [model name, CREATE VIEW text]
 
 
 def create(conn):
@@ -73,6 +76,8 @@ def variant_sql(sqlite_name, column, rowid):
 def write(conn, catalog):
     parts = [("model.xml", catalog.model_bytes), ("Origin.xml", catalog.origin_bytes),
              ("DacMetadata.xml", catalog.metadata_bytes), ("catalog-version", CATALOG_VERSION)]
+    if catalog.views:
+        parts.append(("views", json.dumps(catalog.views)))
     conn.executemany(f"INSERT INTO {quote_ident(PACKAGE_TABLE)} (name, value) VALUES (?, ?)",
                      [(name, value) for name, value in parts if value is not None])
     conn.executemany(f"INSERT INTO {quote_ident(TABLES_TABLE)} VALUES (?, ?, ?, ?, ?, ?)",
@@ -96,4 +101,6 @@ def read(conn):
             f"FROM {quote_ident(TABLES_TABLE)}"):
         tables[sqlite_name] = StoredTable(sqlite_name, schema, name, fingerprint,
                                           json.loads(companions or "{}"), json.loads(indexes or "{}"))
-    return StoredCatalog(model_bytes, parts.get("Origin.xml"), parts.get("DacMetadata.xml"), tables)
+    views = parts.get("views")
+    return StoredCatalog(model_bytes, parts.get("Origin.xml"), parts.get("DacMetadata.xml"), tables,
+                         json.loads(views) if isinstance(views, str) else {})

@@ -4,9 +4,12 @@ Naming: a table of schema dbo keeps its name (`Orders`); any other schema is wri
 name (`sales.Orders`), so that every table is reachable without ATTACH. SQLite names are
 case-insensitive, so names that differ only in case are refused with a clear error.
 
-Primary keys, unique constraints and foreign keys are declared in CREATE TABLE (SQLite cannot
-add them later); secondary indexes are created after the data is loaded. Check constraints and
-computed columns are T-SQL that SQLite cannot run: they stay in the stored model only.
+Primary keys, unique constraints, foreign keys, check constraints and computed columns (as
+generated columns) are declared in CREATE TABLE (SQLite cannot add them later); secondary indexes
+are created after the data is loaded. Checks and computed columns are T-SQL: they are created where
+sqlglot translates them and SQLite accepts the result (sqlite_objects), else they stay in the stored
+model only. Extended properties of an export from SQLite give columns their SQLite declared type and
+date/time text form back (sqlite_facts).
 """
 import re
 from dataclasses import dataclass, field
@@ -15,8 +18,10 @@ from ..errors import UnsupportedError
 from ..format import variant as variant_codec
 from ..format.model import split_name
 from .expressions import ExpressionError, sqlite_expression
+from . import sqlite_facts
 from .rowmap import compile_row_mapper
 from .sqlite_catalog import VARIANTS_TABLE
+from .sqlite_facts import quoted_type
 from .sqlite_schema import CATALOG_PREFIX, quote_ident
 from .sqlite_types import INTEGER_NAMES, declared_type, import_adapter, import_raw_decoder, type_sql, variant_natural
 
@@ -38,6 +43,11 @@ class ColumnPlan:
     encrypted: bool = False
     default: str = None         # SQLite DEFAULT expression
     companion: str = None       # sql_variant: where its exact bytes go (sqlite_catalog.VARIANTS_TABLE)
+    carried: bool = False       # `declared` is the SQLite type a package carried (sqlite_facts): quoted in DDL
+    text_format: object = None  # sqlite_facts.TextFormat of a date/time column's text, None: the usual one
+
+    def type_ddl(self):
+        return quoted_type(self.declared) if self.carried else type_sql(self.declared)
 
 
 @dataclass
@@ -60,30 +70,43 @@ class TablePlan:
     uniques: list = field(default_factory=list)
     foreign_keys: list = field(default_factory=list)   # [(ForeignKey, parent sqlite name)]
     indexes: list = field(default_factory=list)
+    generated: list = field(default_factory=list)      # sqlite_objects.GeneratedPlan (computed columns)
+    checks: list = field(default_factory=list)         # sqlite_objects.CheckPlan
 
     @property
     def column_names(self):
         return {c.name for c in self.columns}
 
     @property
+    def indexable_names(self):
+        """Columns an index may use: the stored ones and the generated ones."""
+        return self.column_names | {g.name for g in self.generated}
+
+    @property
     def companions(self):
         return {c.name: c.companion for c in self.columns if c.companion}
 
-    def create_table_sql(self):
-        lines = []
+    def create_table_sql(self, generated=None, checks=None, references=True):
+        """CREATE TABLE with the given generated columns and checks (default: the planned ones);
+        references=False leaves out the foreign keys (a probe of expressions in a scratch database)."""
+        generated = self.generated if generated is None else generated
+        checks = self.checks if checks is None else checks
+        lines = [g.sql() for g in generated if g.after is None]
         for column in self.columns:
-            text = f"{quote_ident(column.name)} {type_sql(column.declared)}"
+            text = f"{quote_ident(column.name)} {column.type_ddl()}".rstrip()
             if not column.nullable:
                 text += " NOT NULL"
             if column.default is not None:
                 text += f" DEFAULT {column.default}"
             lines.append(text)
+            lines.extend(g.sql() for g in generated if g.after == column.name)
         if self.primary_key is not None:
             lines.append(_key_sql("PRIMARY KEY", self.primary_key))
         for unique in self.uniques:
             lines.append(_key_sql("UNIQUE", unique))
-        for fk, parent in self.foreign_keys:
+        for fk, parent in self.foreign_keys if references else ():
             lines.append(_foreign_key_sql(fk, parent))
+        lines.extend(check.sql() for check in checks)
         body = ",\n  ".join(lines)
         return f"CREATE TABLE {quote_ident(self.sqlite_name)} (\n  {body}\n)"
 
@@ -101,7 +124,8 @@ class TablePlan:
         what row_mapper() would give (sqlite_types.import_raw_decoder); picklable."""
         decoders = {}
         for i, column in enumerate(self.columns):
-            decoder = None if column.companion else import_raw_decoder(column.sql_type, column.encrypted)
+            decoder = None if column.companion or column.text_format else \
+                import_raw_decoder(column.sql_type, column.encrypted)
             if decoder is not None:
                 decoders[i] = decoder
         return decoders
@@ -118,7 +142,10 @@ class TablePlan:
                 if column.companion:
                     companions.append((_raw_bytes, i))
                 continue
-            adapter = None if i in raw_decoded else import_adapter(column.sql_type, column.encrypted)
+            if column.text_format is not None:
+                adapter = column.text_format.text
+            else:
+                adapter = None if i in raw_decoded else import_adapter(column.sql_type, column.encrypted)
             outputs.append(i if adapter is None else (adapter, i))
         return len(self.columns), outputs + companions
 
@@ -195,14 +222,18 @@ class _Names:
         return f"{base}_{number}"
 
 
-def plan_tables(model, tables):
-    """TablePlans for `tables` (model Tables, the ones to create), and warnings."""
+def plan_tables(model, tables, expressions=None):
+    """TablePlans for `tables` (model Tables, the ones to create), and warnings. `expressions` (a
+    sqlite_objects.Expressions, for an import) plans the computed columns and check constraints."""
     names = _Names()
     warnings = []
     plans = {}
     for table in tables:
         sqlite_name = names.claim(sqlite_table_name(table.schema, table.name), table.full_name)
         plans[table.full_name] = _plan_columns(model, table, sqlite_name)
+    facts = sqlite_facts.apply(model, plans, warnings)
+    if expressions is not None:
+        expressions.plan(model, plans, facts)
 
     def stored(plan, columns, what):
         return _in_sqlite(plan, columns, what, warnings)
@@ -215,10 +246,12 @@ def plan_tables(model, tables):
     for plan in plans.values():
         if plan.rowid_alias:
             column = next(c for c in plan.columns if c.name == plan.rowid_alias)
-            column.declared = declared_type(column.sql_type, rowid_alias=True)
+            if not column.carried or column.declared.upper() != "INTEGER":
+                column.declared, column.carried = declared_type(column.sql_type, rowid_alias=True), False
     for unique in model.unique_constraints:
         plan = plans.get(unique.table)
-        if plan is not None and stored(plan, unique.column_names, f"unique constraint {unique.display_name}"):
+        if plan is not None and _in_sqlite(plan, unique.column_names, f"unique constraint {unique.display_name}",
+                                           warnings, plan.indexable_names):
             plan.uniques.append(unique)
     for fk in model.foreign_keys:
         plan, parent = plans.get(fk.table), plans.get(fk.foreign_table)
@@ -237,12 +270,14 @@ def plan_tables(model, tables):
         plan = plans.get(index.table)
         if plan is None:
             continue
-        if not stored(plan, [leaf(c) for c, _ in index.columns], f"index {index.name}"):
+        if not _in_sqlite(plan, [leaf(c) for c, _ in index.columns], f"index {index.name}", warnings,
+                          plan.indexable_names):
             continue
         where = None
         if index.filter:
             try:
-                where = sqlite_expression(index.filter, f"the filter of index {index.name}")
+                where = sqlite_expression(index.filter, f"the filter of index {index.name}",
+                                          {c.name: c.sql_type for c in plan.columns})
             except ExpressionError as error:
                 warnings.append(f"index {index.name} was not created in SQLite: {error}")
                 continue
@@ -253,9 +288,10 @@ def plan_tables(model, tables):
     return list(plans.values()), warnings
 
 
-def _in_sqlite(plan, columns, what, warnings):
-    """Whether SQLite has every column (computed columns exist in the stored model only)."""
-    missing = [c for c in columns if c not in plan.column_names]
+def _in_sqlite(plan, columns, what, warnings, names=None):
+    """Whether SQLite has every column (of `names`, default the stored ones: computed columns are
+    generated columns at most)."""
+    missing = [c for c in columns if c not in (plan.column_names if names is None else names)]
     if missing:
         warnings.append(f"{what} was not created in SQLite: it uses computed column(s) "
                         f"{', '.join(map(str, missing))} of {plan.table.full_name}; the package's definition is kept")

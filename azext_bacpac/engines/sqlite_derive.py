@@ -34,9 +34,8 @@ two steps:
 | GUID, UUID, UNIQUEIDENTIFIER | uniqueidentifier (canonical text) |
 | any SQL Server type name | that type |
 
-Defaults are translated where T-SQL has the same meaning (numbers, strings, blobs, TRUE/FALSE,
-CURRENT_TIMESTAMP -> getutcdate(), datetime('now','localtime') -> getdate()); others are left out
-with a warning. Partial and expression indexes are left out with a warning.
+The model objects of a table (keys, defaults, checks, generated columns, indexes) are derived in
+sqlite_derive_table.
 """
 import json
 import os
@@ -50,9 +49,7 @@ from dataclasses import dataclass, field
 
 from .. import native
 from ..errors import EngineError
-from ..format.model import Column, DefaultConstraint, ForeignKey, Index, KeyConstraint, Table, quote, split_name
 from ..format.sqltypes import SqlType
-from .sqlite_ddl import NEW_GUID_SQL, strip_parens
 from .sqlite_schema import quote_ident
 from .sqlite_types import INTEGER_RANGES
 
@@ -196,13 +193,17 @@ class _NeedAllStats(Exception):
 # The statistics (indexes into _stat_expressions) that choose_type reads for a column of each family
 # while its values are what the family expects; a first scan computes only these. Any other case
 # reaches _by_data, which raises _NeedAllStats on partial stats, and the column is scanned again in
-# full. Families not listed are always scanned in full.
+# full. Families not listed are always scanned in full. Date/time families take the text lengths too
+# (sqlite_facts.needs_detection: is every value as long as the import would write it?).
 _NEEDED = {
     "integer": {0, 1, 2}, "bit": {0, 1, 2}, "float": {0}, "decimal": {0, 1, 2, 3, 9}, "money": {0, 1, 2, 3, 9},
-    "char": {0, 4, 5, 6}, "xml": {0}, "binary": {0, 7, 8}, "date": {0, 5, 9, 10, 11, 12},
-    "datetime": {0, 9, 10, 11, 12}, "datetimeoffset": {0, 9, 10, 11, 12}, "time": {0, 9, 10, 11, 12},
+    "char": {0, 4, 5, 6}, "xml": {0}, "binary": {0, 7, 8}, "date": {0, 4, 5, 9, 10, 11, 12},
+    "datetime": {0, 4, 5, 9, 10, 11, 12}, "datetimeoffset": {0, 4, 5, 9, 10, 11, 12},
+    "time": {0, 4, 5, 9, 10, 11, 12},
     "guid": {0, 9}, "clr": {0}, "rowversion": {0, 7, 8},
 }
+for _family in ("date", "datetime", "datetimeoffset", "time"):
+    _NEEDED[_family] = _NEEDED[_family] | {4, 5}     # text lengths: sqlite_facts.needs_detection reads them
 _CONSTANTS = ["NULL"] * 9 + ["0", "NULL", "0", "0"]    # what an unneeded statistic is replaced by
 
 
@@ -618,68 +619,7 @@ def _by_data(stats, key, prefer_variant=False):
     return _t("sql_variant")
 
 
-# ---- defaults: SQLite -> T-SQL ------------------------------------------------------------------
-
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
-_STRING = re.compile(r"'((?:[^']|'')*)'", re.S)
-_BLOB = re.compile(r"[xX]'([0-9A-Fa-f]*)'")
-_UNICODE = {"nchar", "nvarchar", "ntext", "sysname"}
-_NOW = {"current_timestamp": "(getutcdate())", "datetime('now')": "(getutcdate())",
-        "datetime('now','localtime')": "(getdate())", "current_date": "(CONVERT([date],getutcdate()))",
-        "date('now')": "(CONVERT([date],getutcdate()))", "date('now','localtime')": "(CONVERT([date],getdate()))",
-        "current_time": "(CONVERT([time],getutcdate()))", "time('now')": "(CONVERT([time],getutcdate()))",
-        "time('now','localtime')": "(CONVERT([time],getdate()))"}
-
-
-def tsql_default(expression, sql_type):
-    """(T-SQL default expression or None, translated?) for a SQLite DEFAULT expression."""
-    text = strip_parens(expression)
-    if text.upper() == "NULL":
-        return None, True
-    if _NUMBER.fullmatch(text):
-        return f"(({text}))", True
-    match = _STRING.fullmatch(text)
-    if match:
-        prefix = "N" if sql_type.name in _UNICODE else ""
-        return f"({prefix}'{match.group(1)}')", True
-    match = _BLOB.fullmatch(text)
-    if match:
-        return f"(0x{match.group(1).upper()})", True
-    if text.upper() in ("TRUE", "FALSE"):
-        return ("((1))" if text.upper() == "TRUE" else "((0))"), True
-    compact = re.sub(r"\s+", "", text).lower().replace('"', "'")
-    if compact in _NOW:
-        return _NOW[compact], True
-    if re.sub(r"\s+", "", text) == re.sub(r"\s+", "", strip_parens(NEW_GUID_SQL)):
-        return "(newid())", True
-    return None, False
-
-
-# ---- one table ---------------------------------------------------------------------------------
-
-@dataclass
-class DerivedTable:
-    table: Table
-    objects: list = field(default_factory=list)   # key constraints, foreign keys, defaults, indexes
-    warnings: list = field(default_factory=list)
-
-
-_ACTIONS = {"CASCADE": 1, "SET NULL": 2, "SET DEFAULT": 3}
-
-
-class NameSpace:
-    """SQL Server object names within a schema are unique; derived names get _2, _3 ... on clashes."""
-
-    def __init__(self, taken=()):
-        self.taken = {name.lower() for name in taken if name}
-
-    def claim(self, schema, name):
-        candidate, number = name, 2
-        while quote(schema, candidate).lower() in self.taken:
-            candidate, number = f"{name}_{number}", number + 1
-        self.taken.add(quote(schema, candidate).lower())
-        return quote(schema, candidate)
-
+# ---- the types of a table's columns -------------------------------------------------------------
 
 def derive_columns(conn, info, columns=None, keys=()):
     """{column name: SqlType} for the given live columns of a table (all by default)."""
@@ -753,100 +693,3 @@ def key_columns(info):
     for fk in info.foreign_keys:
         keys.update(fk.columns)
     return keys
-
-
-def derive_table(conn, info, schema, name, parents, names):
-    """A DerivedTable for a live table. `parents(sqlite name)` -> (model full name, TableInfo) or
-    None; `names` is the NameSpace of constraint names."""
-    full = quote(schema, name)
-    keys = key_columns(info)
-    types, stats = derive_columns(conn, info, keys=keys)
-    alias = info.rowid_alias
-    derived = DerivedTable(Table(schema, name))
-    primary = info.primary_key
-    if primary and any(stats[c].has_null for c in primary if c != alias):
-        derived.warnings.append(f"table '{info.name}': its primary key holds NULLs, which SQL Server does not "
-                                f"allow; exported without a primary key")
-        primary = []
-    for column in info.columns:
-        if stats[column.name].not_declared:
-            derived.warnings.append(f"table '{info.name}': column '{column.name}' is declared {column.declared}, "
-                                    f"but {stats[column.name].not_declared}; exported as {types[column.name]}")
-        derived.table.columns.append(Column(
-            column.name, types[column.name], nullable=not (column.notnull or column.name in primary),
-            identity=column.name == alias))
-        if column.generated:
-            derived.warnings.append(f"table '{info.name}': generated column '{column.name}' is exported as a "
-                                    f"plain column holding its values")
-        if column.default is not None and column.name != alias:
-            expression, translated = tsql_default(column.default, types[column.name])
-            if expression is not None:
-                derived.objects.append(DefaultConstraint(full, quote(schema, name, column.name), expression,
-                                                         names.claim(schema, f"DF_{name}_{column.name}")))
-            elif not translated:
-                derived.warnings.append(f"table '{info.name}': the default of column '{column.name}' "
-                                        f"({column.default}) has no T-SQL equivalent and was left out")
-    _derive_keys(info, schema, name, primary, names, derived)
-    derive_foreign_keys(info, schema, name, parents, names, derived)
-    return derived
-
-
-def _derive_keys(info, schema, name, primary, names, derived):
-    full = quote(schema, name)
-    pk_index = next((i for i in info.indexes if i.origin == "pk"), None)
-    if primary:
-        descending = dict(pk_index.columns) if pk_index and pk_index.columns else {}
-        derived.objects.append(KeyConstraint(
-            "PRIMARY KEY", full, [(quote(schema, name, c), not descending.get(c, False)) for c in primary],
-            names.claim(schema, f"PK_{name}")))
-    for index in info.indexes:
-        if index.origin == "pk":
-            continue
-        if index.partial or index.columns is None:
-            derived.warnings.append(f"table '{info.name}': index '{index.name}' "
-                                    f"{'has a WHERE clause' if index.partial else 'indexes an expression'}, "
-                                    f"which is not translated to T-SQL; it was left out")
-            continue
-        columns = [(quote(schema, name, c), not desc) for c, desc in index.columns]
-        if index.origin == "u":
-            derived.objects.append(KeyConstraint(
-                "UNIQUE", full, columns,
-                names.claim(schema, f"UQ_{name}_{'_'.join(c for c, _ in index.columns)}")))
-        else:
-            derived.objects.append(Index(quote(schema, name, _index_leaf(index.name, info.name)), full, columns,
-                                         unique=index.unique))
-
-
-def _index_leaf(index_name, table_name):
-    prefix = table_name + "."
-    return index_name[len(prefix):] if index_name.startswith(prefix) else index_name
-
-
-def derive_foreign_keys(info, schema, name, parents, names, derived):
-    full = quote(schema, name)
-    for fk in info.foreign_keys:
-        parent = parents(fk.parent)
-        if parent is None:
-            derived.warnings.append(f"table '{info.name}': a foreign key references '{fk.parent}', which is "
-                                    f"not exported; it was left out")
-            continue
-        parent_full, parent_info = parent
-        parent_columns = fk.parent_columns
-        if any(c is None for c in parent_columns):
-            parent_columns = parent_info.primary_key
-        if len(parent_columns) != len(fk.columns):
-            derived.warnings.append(f"table '{info.name}': a foreign key to '{fk.parent}' does not match that "
-                                    f"table's key; it was left out")
-            continue
-        parent_schema, parent_name = _two(parent_full)
-        derived.objects.append(ForeignKey(
-            full, [quote(schema, name, c) for c in fk.columns], parent_full,
-            [quote(parent_schema, parent_name, c) for c in parent_columns],
-            names.claim(schema, f"FK_{name}_{parent_name}_{'_'.join(fk.columns)}"),
-            on_delete=_ACTIONS.get((fk.on_delete or "").upper(), 0),
-            on_update=_ACTIONS.get((fk.on_update or "").upper(), 0)))
-
-
-def _two(full_name):
-    parts = split_name(full_name)
-    return parts[-2], parts[-1]

@@ -20,13 +20,17 @@ from . import sqlite_catalog
 from .base import ImportTarget, TableLoader
 from .sqlite import engine_error
 from .sqlite_ddl import plan_tables
+from .sqlite_objects import Expressions, count_violations, create_views, inventory, summary_warning
 from .sqlite_schema import quote_ident, read_tables, user_object_count
 from .sqlite_types import numbers_may_stay_text
 
 # temp_store FILE: index builds sort in cache_size memory and spill the rest to a temporary file
 # (MEMORY would keep the whole sort in RAM: peak RSS growing with the largest index).
+# ignore_check_constraints: rows load as the source holds them; sqlite_objects.count_violations names
+# the ones a check refuses afterwards (the setting belongs to this connection, not to the file).
 _BULK_PRAGMAS = ("PRAGMA journal_mode = OFF", "PRAGMA synchronous = OFF", "PRAGMA locking_mode = EXCLUSIVE",
-                 "PRAGMA temp_store = FILE", "PRAGMA cache_size = -32768", "PRAGMA foreign_keys = OFF")
+                 "PRAGMA temp_store = FILE", "PRAGMA cache_size = -32768", "PRAGMA foreign_keys = OFF",
+                 "PRAGMA ignore_check_constraints = ON")
 _INDEX_CACHE_PRAGMA = "PRAGMA cache_size = -2048"
 
 
@@ -41,7 +45,11 @@ class SqliteImportTarget(ImportTarget):
         self.conn = None
         self.committed = False
         self.warnings = []
+        self.not_created = []        # sqlite_objects.NotCreated as dicts: what the package has that SQLite did not get
         self._plans = {}
+        self._model = None
+        self._expressions = Expressions()
+        self._views = {}
         self._native = None          # the _load module once checked (False: not usable)
 
     # -- lifetime ------------------------------------------------------------------------------
@@ -129,8 +137,9 @@ class SqliteImportTarget(ImportTarget):
     # -- building ------------------------------------------------------------------------------
     def create_schema(self, model, tables):
         """Create the tables (with keys and foreign keys) for the given model Tables."""
-        plans, warnings = plan_tables(model, tables)
+        plans, warnings = plan_tables(model, tables, self._expressions)
         self.warnings.extend(warnings)
+        self._model = model
         self._plans = {plan.table.full_name: plan for plan in plans}
         if not self.engine.bookkeeping:
             for plan in plans:
@@ -183,13 +192,31 @@ class SqliteImportTarget(ImportTarget):
                 for index in plan.indexes:
                     self._create_index(plan, index)
             self._check_foreign_keys()
+            self.warnings.extend(count_violations(self.conn, self._plans.values()))
+            self._create_views()
             self._count_exact_text()
             if self.engine.bookkeeping:
                 self._write_catalog(package_parts)
+            self._report_not_created()
             self.conn.execute("COMMIT")
         except sqlite3.Error as error:
             raise engine_error(error, f"database '{self.database}'") from None
         return self.warnings
+
+    def _create_views(self):
+        if self._model is None:
+            return
+        taken = {name.lower() for (name,) in self.conn.execute("SELECT name FROM sqlite_master")}
+        self._views = create_views(self.conn, self._model, list(self._plans.values()), taken, self._expressions)
+
+    def _report_not_created(self):
+        if self._model is None:
+            return
+        found = inventory(self._model, list(self._plans.values()), self._expressions)
+        self.not_created = [item.as_dict() for item in found]
+        warning = summary_warning(found, self.engine.bookkeeping)
+        if warning:
+            self.warnings.append(warning)
 
     def _write_catalog(self, package_parts):
         """The bookkeeping tables a lossless re-export reads (sqlite_catalog)."""
@@ -202,6 +229,9 @@ class SqliteImportTarget(ImportTarget):
                 plan.sqlite_name, schema, name, infos[plan.sqlite_name].fingerprint(), plan.companions,
                 {index.sqlite_name: index.model_name for index in plan.indexes
                  if index.sqlite_name in {i.name for i in infos[plan.sqlite_name].indexes}})
+        view_sql = dict(self.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'").fetchall())
+        for name, model_name in self._views.items():
+            catalog.views[name] = [model_name, view_sql.get(name)]
         sqlite_catalog.write(self.conn, catalog)
 
     def _create_index(self, plan, index):

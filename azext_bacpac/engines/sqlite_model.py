@@ -8,8 +8,11 @@
   collation, identity, computed columns, ...) and derives the others from SQLite; its stored
   constraints and indexes stay when the columns they use still exist, and new SQLite indexes and
   foreign keys are added. A dropped table disappears with every object that refers to it (views,
-  procedures, foreign keys: each one named in a warning). A new table is derived from SQLite.
-- 'derived': an ordinary SQLite database: the whole model is derived (see sqlite_derive).
+  procedures, foreign keys: each one named in a warning). A new table is derived from SQLite. Views
+  the import created stay as stored while their SQL is unchanged; a view dropped since goes, one
+  added or changed is derived from SQLite.
+- 'derived': an ordinary SQLite database: the whole model is derived (see sqlite_derive,
+  sqlite_derive_table and sqlite_views).
 
 Stored types are authoritative: a value the user wrote since the import that no longer fits its
 column (text in an INT column, 'someday' in a DATE column) fails the export with an EngineError
@@ -28,9 +31,10 @@ from ..format.xmlio import q
 from . import sqlite_catalog
 from .rowmap import compile_row_mapper
 from .sqlite_ddl import plan_tables
-from .sqlite_derive import (DerivedTable, NameSpace, derive_columns, derive_foreign_keys, derive_table, key_columns,
-                            tsql_default)
+from .sqlite_derive import derive_columns, key_columns
+from .sqlite_derive_table import DerivedTable, NameSpace, derive_foreign_keys, derive_table, tsql_default
 from .sqlite_schema import other_objects, read_tables
+from .sqlite_views import derive_views, live_views
 from .sqlite_types import export_fast_adapter, variant_from_sqlite
 
 DERIVED_COLLATION = "SQL_Latin1_General_CP1_CI_AS"
@@ -70,11 +74,13 @@ class Resolution:
 
 def resolve(conn):
     infos = read_tables(conn)
-    warnings = [f"SQLite {kind} '{name}' is not exported (its SQL is not T-SQL)" for kind, name in other_objects(conn)]
+    warnings = [f"SQLite {kind} '{name}' is not exported (its SQL is not T-SQL)" for kind, name in other_objects(conn)
+                if kind != "view"]
+    views = live_views(conn)
     catalog = sqlite_catalog.read(conn)
     if catalog is None:
-        return _derived(conn, infos, warnings)
-    return _from_catalog(conn, infos, catalog, warnings)
+        return _derived(conn, infos, views, warnings)
+    return _from_catalog(conn, infos, views, catalog, warnings)
 
 
 def bind(model, table, sqlite_name, info, companions=None):
@@ -134,16 +140,17 @@ class _Parents:
 
 # ---- derived ----------------------------------------------------------------------------------
 
-def _derived(conn, infos, warnings):
+def _derived(conn, infos, views, warnings):
     model = Model(dict(DEFAULT_ATTRIBUTES))
     model.add(DatabaseOptions({"Collation": DERIVED_COLLATION}))
     mapping = model_names(infos)
-    for schema in sorted({schema for schema, _ in mapping.values()} - BUILTIN_SCHEMAS):
+    view_names = model_names(views, taken=[quote(*pair) for pair in mapping.values()])
+    for schema in sorted({schema for schema, _ in (*mapping.values(), *view_names.values())} - BUILTIN_SCHEMAS):
         model.add(Schema(schema))
     parents = _Parents()
     for sqlite_name, info in infos.items():
         parents.add(sqlite_name, quote(*mapping[sqlite_name]), info)
-    names = NameSpace(quote(*pair) for pair in mapping.values())
+    names = NameSpace(quote(*pair) for pair in (*mapping.values(), *view_names.values()))
     derived = [derive_table(conn, info, *mapping[name], parents, names) for name, info in infos.items()]
     for table in derived:
         model.add(table.table)
@@ -151,8 +158,19 @@ def _derived(conn, infos, warnings):
     for table in derived:
         for obj in table.objects:
             model.add(obj)
+    columns = {(t.table.schema, t.table.name): [c.name for c in t.table.columns] for t in derived}
+    for view in _views(conn, views, {**mapping, **view_names}, columns, warnings):
+        model.add(view)
     sources = {quote(*mapping[name]): (name, info, None) for name, info in infos.items()}
     return Resolution(model, "derived", _bindings(model, sources), warnings=warnings)
+
+
+def _views(conn, views, names, columns, warnings):
+    """Views derived from SQLite: `names` {SQLite name: (schema, name)} of tables and views, `columns`
+    {(schema, name): column names} of the tables they may read."""
+    found, problems = derive_views(conn, views, names, columns)
+    warnings.extend(problems)
+    return found
 
 
 def _bindings(model, sources):
@@ -165,8 +183,11 @@ def _bindings(model, sources):
 
 # ---- stored and merged ------------------------------------------------------------------------
 
-def _from_catalog(conn, infos, catalog, warnings):
+def _from_catalog(conn, infos, views, catalog, warnings):
     stored = Model.from_bytes(catalog.model_bytes)
+    kept_views = {name for name, (_, sql) in catalog.views.items() if views.get(name) == sql}
+    new_views = {name: sql for name, sql in views.items() if name not in kept_views}
+    gone_views = {name: model_name for name, (model_name, _) in catalog.views.items() if name not in kept_views}
     changed, dropped = [], []
     for sqlite_name, entry in catalog.tables.items():
         info = infos.get(sqlite_name)
@@ -176,11 +197,13 @@ def _from_catalog(conn, infos, catalog, warnings):
             changed.append(entry)
     added = [name for name in infos if name not in catalog.tables]
     bom = catalog.model_bytes.startswith(_BOM)
-    if not (changed or dropped or added):
+    if not (changed or dropped or added or new_views or gone_views):
         sources = {quote(e.schema, e.name): (e.sqlite_name, infos[e.sqlite_name], e.companions)
                    for e in catalog.tables.values()}
         return Resolution(stored, "stored", _bindings(stored, sources), catalog.model_bytes, bom, warnings)
-    return _Merge(conn, infos, catalog, stored, changed, dropped, added, warnings).run(bom)
+    merge = _Merge(conn, infos, catalog, stored, changed, dropped, added, warnings)
+    merge.views(new_views, gone_views)
+    return merge.run(bom)
 
 
 class _Merge:
@@ -188,6 +211,7 @@ class _Merge:
         self.conn, self.infos, self.catalog, self.stored = conn, infos, catalog, stored
         self.changed, self.dropped, self.added = changed, dropped, added
         self.warnings = warnings
+        self.new_views, self.gone_views = {}, {}
         self.stored_tables = {t.full_name: t for t in stored.tables}
         self.names = NameSpace(e.get("Name") for e in stored.elements)
         self.parents = _Parents()
@@ -198,6 +222,23 @@ class _Merge:
         for name in added:
             self.parents.add(name, quote(*self.added_names[name]), infos[name])
 
+    def views(self, new_views, gone_views):
+        """Views added or changed in SQLite since the import (derived again), and the ones the import
+        created that are gone or changed ({SQLite name: model name}): their stored element goes."""
+        self.new_views, self.gone_views = new_views, gone_views
+
+    def _view_elements(self, columns):
+        """Elements of the views added or changed in SQLite (a changed one keeps its model name)."""
+        names = {e.sqlite_name: (e.schema, e.name) for e in self.catalog.tables.values() if e.sqlite_name in self.infos}
+        names.update(self.added_names)
+        for name in self.new_views:
+            if name in self.gone_views:
+                names[name] = tuple(split_name(self.gone_views[name])[-2:])
+        taken = [e.get("Name") for e in self.stored.elements if e.get("Name")] + [quote(*p) for p in names.values()]
+        names.update(model_names([n for n in self.new_views if n not in names], taken=taken))
+        readable = {tuple(split_name(full)): sorted(names_) for full, names_ in columns.items()}
+        return [view.to_element() for view in _views(self.conn, self.new_views, names, readable, self.warnings)]
+
     def run(self, bom):
         summary = []
         if self.changed:
@@ -206,7 +247,9 @@ class _Merge:
             summary.append("dropped " + ", ".join(f"'{e.sqlite_name}'" for e in self.dropped))
         if self.added:
             summary.append("added " + ", ".join(f"'{n}'" for n in self.added))
-        self.warnings.append("tables were changed since the import (" + "; ".join(summary) + "): the exported "
+        if self.new_views or self.gone_views:
+            summary.append("views " + ", ".join(f"'{n}'" for n in sorted({*self.new_views, *self.gone_views})))
+        self.warnings.append("the database was changed since the import (" + "; ".join(summary) + "): the exported "
                              "model merges the stored one with what SQLite now holds")
         plans = {plan.table.full_name: plan for plan in plan_tables(self.stored, self.stored.tables)[0]}
         replaced, extra, gone_indexes = {}, [], set()
@@ -231,6 +274,8 @@ class _Merge:
                 continue
             if isinstance(obj, Index) and obj.name in gone_indexes:
                 continue
+            if element.get("Type") == "SqlView" and element.get("Name") in self.gone_views.values():
+                continue
             missing = _missing_reference(element, dropped, columns, index_names)
             if missing and element.get("Type") in _PART_OF_TABLE:
                 continue
@@ -242,6 +287,8 @@ class _Merge:
         elements.extend(table.table.to_element() for table in derived)
         elements.extend(obj.to_element() for obj in extra)
         elements.extend(obj.to_element() for table in derived for obj in table.objects)
+        if self.new_views:
+            elements.extend(self._view_elements(columns))
         model = Model(self.stored.attributes, elements, self.stored.prologue, self.stored.epilogue)
         sources = {}
         for entry in self.catalog.tables.values():
@@ -270,7 +317,10 @@ class _Merge:
         schema, name = table.schema, table.name
         planned = {column.name: column for column in plan.columns}
         companions = set(entry.companions.values())
-        live = [column for column in info.columns if column.name not in companions]
+        computed = {column.name for column in table.columns if column.is_computed}
+        # (a computed column the import made a generated column stays as stored, at its place)
+        live = [column for column in info.columns if column.name not in companions and
+                not (column.generated and column.name in computed)]
         fresh = []
         for column in live:
             expected = planned.get(column.name)

@@ -12,7 +12,8 @@ rows it gives are inserted by the Python loader as before. The next buffer start
 What the C loader gets per column (column_ops): the BCP framing, taken from the very codec
 RowCodec compiles (format/sqltypes.codec_for), and the family of the stored SQLite value, chosen
 as sqlite_types.import_adapter / import_raw_decoder choose it. Tables with a sql_variant
-(its bytes go to the bookkeeping table), an Always Encrypted column or any type not listed use the Python path only.
+(its bytes go to the bookkeeping table), an Always Encrypted column, a date/time column with a text
+form of its own (sqlite_facts) or any type not listed use the Python path only.
 """
 import concurrent.futures
 
@@ -38,8 +39,8 @@ STATISTICS = {"rows": 0, "tables": 0}
 def column_op(column):
     """The C loader's op for a ColumnPlan: (family, framing, prefix, nullable, scale, width, limit),
     or None when the column is not one the loader covers."""
-    if column.encrypted or column.companion:
-        return None
+    if column.encrypted or column.companion or column.text_format is not None:
+        return None                     # (a carried date/time text form: sqlite_facts formats it)
     sql_type = column.sql_type
     name = sql_type.name
     codec = codec_for(sql_type, column.nullable, column.encrypted)

@@ -26,7 +26,8 @@ def import_package(storage_uri, server, database, *, tables=None, exclude_tables
     C in this process, with the next read inflated in a thread: workers only take the others.
 
     Summary keys: server, database, storageUri, path, tables (count), rows, bytes (BCP payload read),
-    packageBytes, elapsedSeconds, perTable ([{name, rows, bytes}]), warnings.
+    packageBytes, elapsedSeconds, perTable ([{name, rows, bytes}]), warnings, notCreated ([{kind, name,
+    reason}] of the objects the target kept out, which one of the warnings counts).
     """
     started = time.monotonic()
     engine = open_engine(server, **(engine_options or {}))   # SQL Server sign-in, options
@@ -83,6 +84,8 @@ def import_package(storage_uri, server, database, *, tables=None, exclude_tables
         "databasePath": str(target.path), "tables": len(table_data), "rows": reporter.rows,
         "bytes": reporter.bytes, "packageBytes": location.size(),
         "elapsedSeconds": round(time.monotonic() - started, 3), "perTable": per_table, "warnings": warnings,
+        # what the package has that the target did not create ({kind, name, reason}; az --verbose lists them)
+        "notCreated": list(getattr(target, "not_created", ())),
     }
 
 

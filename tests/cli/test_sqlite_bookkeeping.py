@@ -18,7 +18,8 @@ def test_import_help_explains_the_bookkeeping_tables(az):
     result = az("sql", "db", "bacpac", "import", "-h")
     text = " ".join(result.stdout.split())
     for words in ("__bacpac_package", "__bacpac_tables", "__bacpac_variants", "byte-identical",
-                  "--bookkeeping false"):
+                  "--bookkeeping false", "computed columns (as generated columns) and views",
+                  "--verbose names each one"):
         assert words in text, words
 
 

@@ -3,7 +3,8 @@ import sqlite3
 
 import pytest
 
-from azext_bacpac.engines.sqlite_derive import candidate_for, derive_columns, tsql_default
+from azext_bacpac.engines.sqlite_derive import candidate_for, derive_columns
+from azext_bacpac.engines.sqlite_derive_table import tsql_default
 from azext_bacpac.engines.sqlite_schema import read_tables
 from azext_bacpac.engines.sqlite_types import type_sql
 from azext_bacpac.errors import EngineError
