@@ -9,6 +9,10 @@ from azext_bacpac._help import helps  # noqa: F401  pylint: disable=unused-impor
 
 
 class BacpacCommandsLoader(AzCommandsLoader):
+    # az's command index records each command's loader by `loader.__module__` and loads only
+    # extensions whose package name it finds there (azure/cli/core/__init__.py, CommandIndex.update):
+    # the loader must say it is the package's own, though it lives in _loader.py.
+    __module__ = "azext_bacpac"
 
     def __init__(self, cli_ctx=None):
         from azure.cli.core.commands import CliCommandType

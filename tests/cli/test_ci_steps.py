@@ -74,7 +74,7 @@ def test_the_store_moves_with_its_variable(step_env, pipelines, tmp_path):
     assert json.loads(shown.stdout) == 'Succeeded'
 
 
-from .test_operations import big_folder  # noqa: E402,F401  (fixture)
+from .test_operations import big_folder, database_held  # noqa: E402,F401  (fixture)
 
 
 @pytest.mark.parametrize('ci', ['none', 'TF_BUILD', 'GITHUB_ACTIONS'])
@@ -87,8 +87,9 @@ def test_progress_lines_in_a_build_log(step_env, big_folder, tmp_path, ci):
     done = _az(env, 'sql', 'db', 'bacpac', 'export', '-s', 'sqlite:///' + str(big_folder), '-n', 'big',
                '--storage-uri', tmp_path / 'big.bacpac', '--only-show-errors')
     assert done.returncode == 0 and done.stderr == ''          # --only-show-errors: quiet
-    done = _az(env, 'sql', 'db', 'bacpac', 'export', '-s', 'sqlite:///' + str(big_folder), '-n', 'big',
-               '--storage-uri', tmp_path / 'big2.bacpac')
+    with database_held(big_folder, 1.0):      # a scan phase long enough to be seen, however fast the machine
+        done = _az(env, 'sql', 'db', 'bacpac', 'export', '-s', 'sqlite:///' + str(big_folder), '-n', 'big',
+                   '--storage-uri', tmp_path / 'big2.bacpac')
     assert done.returncode == 0, done.stderr
     lines = done.stderr.splitlines()      # stderr is a pipe here, as in a build log
     assert '\r' not in done.stderr

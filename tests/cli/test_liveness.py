@@ -9,36 +9,13 @@ import time
 from azext_bacpac.operations.status import STALE_AFTER_SECONDS
 from azext_bacpac.operations.store import OperationStore, default_store_path
 
-from .test_operations import big_folder, server_of, show, start_export, wait_until  # noqa: F401 (fixture)
-
-
-def _running_pid(store, operation_id):
-    return wait_until(lambda: (lambda r: r.worker_pid if r.state == 'InProgress' and r.worker_start else None)(
-        store.get(operation_id)))
+from .test_operations import (big_folder, pause_worker, running_pid, server_of, show,  # noqa: F401 (fixture)
+                              start_export, wait_until)
 
 
 def _silence(store, operation_id):
     """What a worker stopped for a while looks like: its last heartbeat long ago."""
     store.update(operation_id, heartbeat=time.time() - 6 * STALE_AFTER_SECONDS)
-
-
-def pause_worker(operation_id):
-    """Stop the running worker of an operation with SIGSTOP between two writes to the store (a worker
-    stopped inside one holds the store's write lock until it resumes): (store, pid). SIGCONT resumes it."""
-    from azext_bacpac.operations.store_health import StoreError
-    store = OperationStore(default_store_path())
-    pid = _running_pid(store, operation_id)
-    probe = OperationStore(default_store_path())
-    probe.busy_seconds = 0.5
-    for _ in range(50):
-        os.kill(pid, signal.SIGSTOP)
-        try:
-            probe.update(operation_id, only_if_active=True)
-            return store, pid
-        except StoreError:
-            os.kill(pid, signal.SIGCONT)
-            time.sleep(0.05)
-    raise AssertionError('the worker always held the store lock')
 
 
 def _stopped_export(az, folder, target):
@@ -84,7 +61,7 @@ def test_a_worker_never_publishes_over_a_final_record(az, big_folder, tmp_path):
 def test_a_killed_worker_does_not_block_a_retry(az, big_folder, tmp_path):
     record, _ = start_export(az, big_folder, tmp_path / 'killed.bacpac')
     store = OperationStore(default_store_path())
-    os.kill(_running_pid(store, record['name']), signal.SIGKILL)
+    os.kill(running_pid(store, record['name']), signal.SIGKILL)
     time.sleep(0.3)
     # nobody ran show or list: the retry itself finds the first worker dead
     retry = az('sql', 'db', 'bacpac', 'export', '-s', server_of(big_folder), '-n', 'big',
@@ -116,7 +93,7 @@ def test_a_killed_export_leaves_nothing_behind(az, big_folder, tmp_path):
     target = tmp_path / 'killed.bacpac'
     record, _ = start_export(az, big_folder, target)
     store = OperationStore(default_store_path())
-    pid = _running_pid(store, record['name'])
+    pid = running_pid(store, record['name'])
     partial = wait_until(lambda: list(tmp_path.glob('.killed.bacpac.{}-*.partial'.format(pid))))
     os.kill(pid, signal.SIGKILL)
     final = wait_until(lambda: (lambda r: r if r['state'] != 'InProgress' else None)(show(az, record['name'])), 30)
@@ -134,7 +111,7 @@ def test_a_killed_import_leaves_nothing_behind(az, big_folder, tmp_path):
                  '--no-wait')
     record = json.loads(started.stdout)
     store = OperationStore(default_store_path())
-    pid = _running_pid(store, record['name'])
+    pid = running_pid(store, record['name'])
     building = wait_until(lambda: list(target.glob('.copy.sqlite.importing-{}'.format(pid))))
     os.kill(pid, signal.SIGKILL)
     time.sleep(0.3)

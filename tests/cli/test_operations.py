@@ -1,14 +1,18 @@
 """Operations end to end through the real az parser and real worker processes: --no-wait, show,
 wait's exit codes, cancel, a killed worker, and secrets kept out of the command line, store and logs."""
 
+import contextlib
 import json
 import os
 import signal
 import sqlite3
+import threading
 import time
 
 import pytest
 from azure.cli.core import azclierror as azerr
+
+from azext_bacpac.operations.store import OperationStore, default_store_path
 
 from .conftest import CONFIG_DIR
 
@@ -62,14 +66,55 @@ def wait_until(predicate, seconds=60):
     raise AssertionError('condition not reached in {} s'.format(seconds))
 
 
+def running_pid(store, operation_id):
+    return wait_until(lambda: (lambda r: r.worker_pid if r.state == 'InProgress' and r.worker_start else None)(
+        store.get(operation_id)))
+
+
+def pause_worker(operation_id):
+    """Stop the running worker of an operation with SIGSTOP between two writes to the store (a worker
+    stopped inside one holds the store's write lock until it resumes): (store, pid). SIGCONT resumes it."""
+    from azext_bacpac.operations.store_health import StoreError
+    store = OperationStore(default_store_path())
+    pid = running_pid(store, operation_id)
+    probe = OperationStore(default_store_path())
+    probe.busy_seconds = 0.5
+    for _ in range(50):
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            probe.update(operation_id, only_if_active=True)
+            return store, pid
+        except StoreError:
+            os.kill(pid, signal.SIGCONT)
+            time.sleep(0.05)
+    raise AssertionError('the worker always held the store lock')
+
+
+@contextlib.contextmanager
+def database_held(folder, seconds=1.0):
+    """The folder's big.sqlite under an EXCLUSIVE lock for `seconds` (released by a timer): an export's
+    worker waits for it (SQLite's busy timeout is 5 s) in its scan phase, so that the operation is
+    certainly running, whatever the machine's speed, while the test looks at it."""
+    connection = sqlite3.connect(str(folder / 'big.sqlite'), isolation_level=None, check_same_thread=False)
+    connection.execute('BEGIN EXCLUSIVE')
+    timer = threading.Timer(seconds, lambda: connection.execute('ROLLBACK'))
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.join()
+        connection.close()
+
+
 def test_no_wait_returns_the_record_at_once_and_show_follows_it_to_succeeded(az, big_folder, tmp_path):
-    az('sql', 'db', 'bacpac', 'list')          # load the command table once, so the timing below is ours
-    record, elapsed = start_export(az, big_folder, tmp_path / 'big.bacpac')
-    assert elapsed < 1.0, 'export --no-wait took {:.2f} s'.format(elapsed)
-    assert record['state'] == 'InProgress' and record['status'] in ('Pending', 'Running, Progress = 0.00 %')
-    link = record['operationStatusLink']
+    with database_held(big_folder, 1.5):       # the worker cannot finish: --no-wait must come back anyway
+        record, _ = start_export(az, big_folder, tmp_path / 'big.bacpac')
+        assert record['state'] == 'InProgress' and record['status'] in ('Pending', 'Running, Progress = 0.00 %')
+        link = record['operationStatusLink']
+        running_now = wait_until(lambda: (lambda r: r if r['status'].startswith('Running') else None)(
+            json.loads(az('sql', 'db', 'bacpac', 'show', '--operation-status-link', link).stdout)))
     assert link.split('/')[-1] == record['name'] and not link.startswith('https://management.azure.com')
-    seen = []
+    seen = [(running_now['state'], running_now['percentComplete'], running_now['status'])]
     while True:
         current = json.loads(az('sql', 'db', 'bacpac', 'show', '--operation-status-link', link).stdout)
         seen.append((current['state'], current['percentComplete'], current['status']))
@@ -80,7 +125,7 @@ def test_no_wait_returns_the_record_at_once_and_show_follows_it_to_succeeded(az,
     running = [(p, s) for state, p, s in seen if state == 'InProgress' and s.startswith('Running')]
     assert running, seen
     percents = [p for p, _ in running]
-    assert percents == sorted(percents) and 0 < max(percents) < 100, percents
+    assert percents == sorted(percents) and max(percents) < 100, percents
     assert all(s == 'Running, Progress = {:.2f} %'.format(p) for p, s in running)
     assert (tmp_path / 'big.bacpac').is_file()
     inspected = json.loads(az('sql', 'db', 'bacpac', 'inspect', '--storage-uri', str(tmp_path / 'big.bacpac')).stdout)
@@ -109,9 +154,11 @@ def test_cmdlet_shapes_through_the_cli(az, big_folder, tmp_path):
 def test_cancel_mid_way_ends_cancelled_with_no_output_file(az, big_folder, tmp_path):
     target = tmp_path / 'cancelled.bacpac'
     record, _ = start_export(az, big_folder, target)
-    # as soon as the worker runs (the parallel exporter needs about a second for this database)
-    wait_until(lambda: show(az, record['name'])['status'] != 'Pending')
-    result = az('sql', 'db', 'bacpac', 'cancel', '--operation-id', record['name'], '--yes')
+    _, pid = pause_worker(record['name'])        # mid-way, however fast the export is
+    try:
+        result = az('sql', 'db', 'bacpac', 'cancel', '--operation-id', record['name'], '--yes')
+    finally:
+        os.kill(pid, signal.SIGCONT)
     assert result.exit_code == 0, result
     (activity,) = json.loads(result.stdout)
     assert activity['state'] in ('Cancelled', 'CancelInProgress')
@@ -139,7 +186,12 @@ def test_killed_worker_is_reported_failed(az, big_folder, tmp_path):
 
 def test_wait_exit_codes(az, big_folder, tmp_path):
     ok, _ = start_export(az, big_folder, tmp_path / 'ok.bacpac')
-    timed_out = az('sql', 'db', 'bacpac', 'wait', '--operation-id', ok['name'], '--timeout', '0', '--interval', '0.1')
+    _, pid = pause_worker(ok['name'])             # still running when the wait gives up
+    try:
+        timed_out = az('sql', 'db', 'bacpac', 'wait', '--operation-id', ok['name'], '--timeout', '0',
+                       '--interval', '0.1')
+    finally:
+        os.kill(pid, signal.SIGCONT)
     assert timed_out.exit_code == 124 and 'Timed out' in timed_out.stderr and 'It goes on' in timed_out.stderr
     assert az('sql', 'db', 'bacpac', 'wait', '--operation-id', ok['name']).exit_code == 0
     # a failed operation: the same file again, without --overwrite
@@ -171,11 +223,15 @@ def test_show_unknown_and_bad_arguments(az):
 
 def test_second_operation_on_the_same_database_is_a_conflict(az, big_folder, tmp_path):
     first, _ = start_export(az, big_folder, tmp_path / 'one.bacpac')
-    second = az('sql', 'db', 'bacpac', 'export', '-s', server_of(big_folder), '-n', 'big',
-                '--storage-uri', str(tmp_path / 'two.bacpac'), '--no-wait')
+    _, pid = pause_worker(first['name'])          # still running while the second one is tried
+    try:
+        second = az('sql', 'db', 'bacpac', 'export', '-s', server_of(big_folder), '-n', 'big',
+                    '--storage-uri', str(tmp_path / 'two.bacpac'), '--no-wait')
+        active = json.loads(az('sql', 'db', 'bacpac', 'list', '--active-only').stdout)
+    finally:
+        os.kill(pid, signal.SIGCONT)
     assert second.exit_code == 1 and isinstance(second.error, azerr.ValidationError)
     assert first['name'] in second.stderr and 'already in progress' in second.stderr
-    active = json.loads(az('sql', 'db', 'bacpac', 'list', '--active-only').stdout)
     assert [a['name'] for a in active] == [first['name']]
     assert az('sql', 'db', 'bacpac', 'wait', '--operation-id', first['name']).exit_code == 0
 
