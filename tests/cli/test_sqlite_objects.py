@@ -16,7 +16,8 @@ import zipfile
 import pytest
 
 from azext_bacpac.format.model import Model
-from azext_bacpac.format.package import PackageReader, PackageWriter
+from azext_bacpac.format.assembly import PackageWriter
+from azext_bacpac.format.package import PackageReader
 from tests.vectors import vector_path
 
 from .test_real_az import az_cli  # noqa: F401 - the fixture that runs the real az

@@ -4,7 +4,8 @@ import sqlite3
 
 from azext_bacpac import pipelines
 from azext_bacpac.format.model import Column, KeyConstraint, Model, Module, Table
-from azext_bacpac.format.package import PackageReader, PackageWriter
+from azext_bacpac.format.assembly import PackageWriter
+from azext_bacpac.format.package import PackageReader
 from azext_bacpac.format.sqltypes import SqlType
 
 

@@ -11,7 +11,7 @@ from azext_bacpac.engines.sqlite_facts import DECLARED_TYPE, TEXT_FORMAT, TextFo
 from azext_bacpac.engines.sqlite_types import parse_datetimeoffset, parse_naive_datetime, parse_time
 from azext_bacpac.format.model import Column, Model, Table
 from azext_bacpac.format.model_objects import ExtendedProperty
-from azext_bacpac.format.package import PackageWriter
+from azext_bacpac.format.assembly import PackageWriter
 from azext_bacpac.format.sqltypes import SqlType
 
 FORMS = [  # values of one column, the SQL Server type the export derives, the pattern it carries

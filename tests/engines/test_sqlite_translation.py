@@ -9,7 +9,7 @@ from azext_bacpac.engines.expressions import ExpressionError, sqlite_expression,
 from azext_bacpac.engines.expressions_tsql import query_sources, tsql_from_sqlite, tsql_query_from_sqlite
 from azext_bacpac.engines.sqlite_sql_text import index_where, parse_create_table, view_query
 from azext_bacpac.format.model import CheckConstraint, Column, Model, Module, Table
-from azext_bacpac.format.package import PackageWriter
+from azext_bacpac.format.assembly import PackageWriter
 from azext_bacpac.format.sqltypes import SqlType
 
 TEXT = {"FirstName": SqlType("nvarchar", 50), "LastName": SqlType("nvarchar", 50), "Id": SqlType("int")}
