@@ -25,7 +25,8 @@ use (and, optionally, `engine.preflight(database, direction, model)` -> permissi
        loader.decode_spec() -> picklable (RowCodec decoders {column: fn}, (width, outputs) of the row
        mapper applied after them), or loader.mapper_spec() -> (width, outputs) alone; the pipeline
        then sets loader.mapped_elsewhere = True and insert() skips its own mapping)
-      .finish(package_parts) -> warnings, .commit() (publishes; leaving without it discards)
+      .finish(package_parts) -> warnings (package_parts: {'model.xml': bytes or format.package.PartSource,
+       'Origin.xml': bytes, 'DacMetadata.xml': bytes}), .commit() (publishes; leaving without it discards)
 
 Engines know nothing of the CLI or of storage.
 

@@ -18,7 +18,7 @@ from . import sqlite_catalog
 from .sqlite import engine_error
 from .sqlite_ddl import plan_tables
 from .sqlite_parking import SchemaParking
-from .sqlite_schema import quote_ident, read_tables, user_object_count
+from .sqlite_schema import fingerprint, quote_ident, user_object_count
 from .sqlite_types import numbers_may_stay_text
 
 FILE_MODE = 0o600
@@ -209,17 +209,26 @@ class SqliteImportTarget:
         return self.warnings
 
     def _write_catalog(self, package_parts):
-        """The bookkeeping tables a lossless re-export reads (sqlite_catalog)."""
-        infos = read_tables(self.conn)
-        catalog = sqlite_catalog.StoredCatalog(package_parts["model.xml"], package_parts.get("Origin.xml"),
-                                               package_parts.get("DacMetadata.xml"))
-        for plan in self._plans.values():
-            schema, name = plan.table.schema, plan.table.name
-            catalog.tables[plan.sqlite_name] = sqlite_catalog.StoredTable(
-                plan.sqlite_name, schema, name, infos[plan.sqlite_name].fingerprint(), plan.companions,
-                {index.sqlite_name: index.model_name for index in plan.indexes
-                 if index.sqlite_name in {i.name for i in infos[plan.sqlite_name].indexes}})
-        sqlite_catalog.write(self.conn, catalog)
+        """The bookkeeping tables a lossless re-export reads (sqlite_catalog). Fingerprints come from
+        sqlite_master's text, streamed (not read_tables(): its per-table detail is not needed here,
+        and would be most of an import's memory at 50,000 tables)."""
+        sqlite_catalog.write(self.conn, sqlite_catalog.StoredCatalog(
+            package_parts["model.xml"], package_parts.get("Origin.xml"), package_parts.get("DacMetadata.xml")))
+        plans = {plan.sqlite_name: plan for plan in self._plans.values()}
+        explicit = {}
+        for table_name, name, sql in self.conn.execute(
+                "SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"):
+            if table_name in plans:
+                explicit.setdefault(table_name, {})[name] = sql
+        tables = self.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
+        sqlite_catalog.write_tables(self.conn, (
+            self._stored_table(plans[name], sql, explicit.get(name, {})) for name, sql in tables if name in plans))
+
+    @staticmethod
+    def _stored_table(plan, table_sql, indexes):
+        return sqlite_catalog.StoredTable(
+            plan.sqlite_name, plan.table.schema, plan.table.name, fingerprint(table_sql, indexes), plan.companions,
+            {index.sqlite_name: index.model_name for index in plan.indexes if index.sqlite_name in indexes})
 
     def _create_index(self, plan, index):
         try:

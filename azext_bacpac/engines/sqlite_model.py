@@ -144,12 +144,14 @@ def _derived(conn, infos, warnings):
     for sqlite_name, info in infos.items():
         parents.add(sqlite_name, quote(*mapping[sqlite_name]), info)
     names = NameSpace(quote(*pair) for pair in mapping.values())
-    derived = [derive_table(conn, info, *mapping[name], parents, names) for name, info in infos.items()]
-    for table in derived:
+    objects = []                # the tables' own objects follow all tables; the tables are not kept twice
+    for name, info in infos.items():
+        table = derive_table(conn, info, *mapping[name], parents, names)
         model.add(table.table)
         warnings.extend(table.warnings)
-    for table in derived:
-        for obj in table.objects:
+        objects.append(table.objects)
+    for group in objects:
+        for obj in group:
             model.add(obj)
     sources = {quote(*mapping[name]): (name, info, None) for name, info in infos.items()}
     return Resolution(model, "derived", _bindings(model, sources), warnings=warnings)

@@ -19,6 +19,7 @@ import sqlite3
 BATCH = 64            # DDL statements between two parkings: a live schema of at most this many tables
 
 _COLUMNS = "type, name, tbl_name, rootpage, sql"
+_PARKED = "temp.__bacpac_parked"
 # SQLite's own tables (sqlite_sequence, sqlite_stat1) stay: statements on user tables update them.
 _MOVABLE = "rowid > ? AND tbl_name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
 
@@ -30,9 +31,12 @@ class SchemaParking:
         self.conn = conn
         self.base = conn.execute("SELECT coalesce(max(rowid), 0) FROM sqlite_master").fetchone()[0]
         self.enabled = self._writable()
-        self._parked = {}         # tbl_name -> [(order, row)] of rows out of sqlite_master
-        self._orders = {}         # name -> order, of parked rows brought back (they keep their place)
+        if self.enabled:
+            # "ord" keeps each row's place in creation order while it comes and goes.
+            conn.execute(f"CREATE TEMP TABLE {_PARKED} (ord INTEGER PRIMARY KEY, {_COLUMNS})")
+            conn.execute(f"CREATE INDEX {_PARKED}_by_table ON {_PARKED.split('.')[1]} (tbl_name)")
         self._next = 0
+        self._live = {}           # name -> ord of the rows brought back (they keep their place)
         self._pending = 0
         self.parkings = 0         # how often the schema was read again (tests count them)
 
@@ -58,17 +62,19 @@ class SchemaParking:
         if not self.enabled:
             return
         self.conn.execute("PRAGMA writable_schema = ON")
-        rows = self.conn.execute(f"SELECT {_COLUMNS} FROM sqlite_master WHERE {_MOVABLE} ORDER BY rowid",
+        rows = self.conn.execute(f"SELECT {_COLUMNS} FROM main.sqlite_master WHERE {_MOVABLE} ORDER BY rowid",
                                  (self.base,)).fetchall()
         if not rows:
             self.conn.execute("PRAGMA writable_schema = OFF")
             return
-        self.conn.execute(f"DELETE FROM sqlite_master WHERE {_MOVABLE}", (self.base,))
+        self.conn.execute(f"DELETE FROM main.sqlite_master WHERE {_MOVABLE}", (self.base,))
+        parked = []
         for row in rows:
-            order = self._orders.pop(row[1], None)
+            order = self._live.pop(row[1], None)
             if order is None:
                 order, self._next = self._next, self._next + 1
-            self._parked.setdefault(row[2], []).append((order, row))
+            parked.append((order, *row))
+        self.conn.executemany(f"INSERT INTO {_PARKED} VALUES (?, ?, ?, ?, ?, ?)", parked)
         self.conn.execute("PRAGMA writable_schema = RESET")
         self.parkings += 1
 
@@ -77,26 +83,32 @@ class SchemaParking:
         if not self.enabled:
             return
         self.park()
-        rows = self._parked.pop(table_name, ())
+        rows = self.conn.execute(f"SELECT ord, {_COLUMNS} FROM {_PARKED} WHERE tbl_name = ? ORDER BY ord",
+                                 (table_name,)).fetchall()
         if not rows:
             return
-        for order, row in rows:
-            self._orders[row[1]] = order
-        self._insert(row for _, row in rows)
+        self.conn.execute(f"DELETE FROM {_PARKED} WHERE tbl_name = ?", (table_name,))
+        for row in rows:
+            self._live[row[2]] = row[0]
+        self._insert("VALUES (?, ?, ?, ?, ?)", [row[1:] for row in rows])
 
     def restore(self):
         """Every parked row back into sqlite_master; parking ends."""
         if not self.enabled:
             return
         self.park()
-        everything = [entry for rows in self._parked.values() for entry in rows]
         # Tables (each followed by its automatic indexes), then the explicit indexes: creation order.
-        everything.sort(key=lambda entry: (entry[1][0] == "index" and entry[1][4] is not None, entry[0]))
-        self._parked, self._orders = {}, {}
-        self._insert(row for _, row in everything)
+        self._insert(f"SELECT {_COLUMNS} FROM {_PARKED} "
+                     f"ORDER BY type = 'index' AND sql IS NOT NULL, ord")
+        self.conn.execute(f"DROP TABLE {_PARKED}")
+        self._live = {}
         self.enabled = False
 
-    def _insert(self, rows):
+    def _insert(self, rows_sql, rows=None):
         self.conn.execute("PRAGMA writable_schema = ON")
-        self.conn.executemany(f"INSERT INTO sqlite_master ({_COLUMNS}) VALUES (?, ?, ?, ?, ?)", rows)
+        sql = f"INSERT INTO main.sqlite_master ({_COLUMNS}) {rows_sql}"
+        if rows is None:
+            self.conn.execute(sql)
+        else:
+            self.conn.executemany(sql, rows)
         self.conn.execute("PRAGMA writable_schema = RESET")
