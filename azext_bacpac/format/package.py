@@ -276,13 +276,16 @@ class PackageReader:
     def row_codec(self, table_data):
         return RowCodec(table_data.full_name, table_layout(self.model, table_data.table))
 
-    def row_batches(self, table_data, codec=None, with_bytes=False, fast_path=None, wrap_stream=None):
+    def row_batches(self, table_data, codec=None, with_bytes=False, fast_path=None, wrap_stream=None,
+                    thin_large=False):
         """Lists of row tuples, across all of the table's data parts, in bounded memory.
 
         With `with_bytes`, yields (rows, BCP bytes of this table consumed so far) for progress.
         With `fast_path` (see RowCodec.decode_stream), yields (rows taken by the fast path, rows,
         bytes so far). `wrap_stream(stream)` gives the object each part is read through instead
         (read() and close(), e.g. inflating ahead in a thread); its close() ends each part.
+        With `thin_large`, values larger than a read are checked but not held (RowCodec.decode_stream):
+        for callers that only count rows.
         """
         codec = codec or self.row_codec(table_data)
         done = 0
@@ -294,11 +297,12 @@ class PackageReader:
                     try:
                         if fast_path is not None:
                             for count, rows, offset in codec.decode_stream(source, entry, info.file_size,
-                                                                           fast_path=fast_path):
+                                                                           fast_path=fast_path,
+                                                                           thin_large=thin_large):
                                 yield count, rows, done + offset
                         else:
                             for rows, offset in codec.decode_stream(source, entry, info.file_size,
-                                                                    with_offsets=True):
+                                                                    with_offsets=True, thin_large=thin_large):
                                 yield (rows, done + offset) if with_bytes else rows
                     finally:
                         if source is not stream:
@@ -331,7 +335,9 @@ class PackageReader:
                             f"{error}") from None
 
     def count_rows(self, table_data):
-        return sum(len(batch) for batch in self.row_batches(table_data))
+        """The table's rows, every cell checked as an import would, in bounded memory: a value larger
+        than a read is checked as it streams past and never held whole."""
+        return sum(len(batch) for batch in self.row_batches(table_data, thin_large=True))
 
     @property
     def entry_names(self):
