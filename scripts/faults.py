@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """kill -9 the worker of exports and imports at random moments, and check what is left behind.
 
-    .venv/bin/python scripts/faults.py --runs 60 --seed 1 [--rows 300000]
+    .venv/bin/python scripts/faults.py --runs 60 --seed 1 [--rows 300000] [--pause-runs 8] [--huge-mib 64]
 
 A SQLite database of --rows rows is made, exported and imported once to time both; then each run
 starts an export (even runs) or an import (odd runs) as a real durable operation (a detached
@@ -19,6 +19,15 @@ does, it reads the record until it ends and checks:
 
 Prints counts by operation and outcome, and every violation; exit code 1 when there is one.
 The same checks run a few times in tests/reliability/test_faults.py.
+
+Then, each with its counts line in the issue's form (cases tried, tracebacks, hangs, partial
+outputs, corrupted targets, stuck or flipped records, leftover files, secrets seen):
+  * SIGSTOP/SIGCONT of workers, on the same harness (faults_pause.py: a final state stays final);
+  * odd files as --storage-uri and overwrite targets (oddfiles.py);
+  * a damaged, read-only or locked operation store (faults_store.py);
+  * huge single values, whole and damaged, with peak memory bounds (faults_values.py).
+Package text as SQL and cell validation are mutations of scripts/fuzz.py (sql-text, bad-cell).
+Secrets are checked by tests/reliability/test_secrets.py and the --debug tests ("-" here).
 """
 import argparse
 import collections
@@ -37,7 +46,10 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-import oddfiles  # noqa: E402  (scripts/, beside this file)
+import faults_pause  # noqa: E402  (scripts/, beside this file)
+import faults_store  # noqa: E402
+import faults_values  # noqa: E402
+import oddfiles  # noqa: E402
 
 
 def make_database(path, rows, seed=5):
@@ -251,8 +263,9 @@ def kill_run(harness, kind, delay):
                                  "children": len(children)}
 
 
-def run(runs, seed=0, rows=300000, report=print, root=None):
-    """Run the kills; returns (Counter of (kind, outcome), [violations], timings)."""
+def run(runs, seed=0, rows=300000, report=print, root=None, pause_runs=0):
+    """Run the kills (and `pause_runs` SIGSTOP/SIGCONT runs, faults_pause); returns (Counter of (kind,
+    outcome), [violations], timings, pause counts or None)."""
     rng = random.Random(seed)
     own_root = root is None
     root = Path(root or tempfile.mkdtemp(prefix="bacpac-faults-"))
@@ -272,6 +285,13 @@ def run(runs, seed=0, rows=300000, report=print, root=None):
             violations += [f"run {number} ({kind}, kill after {delay:.2f} s): {p}" for p in problems]
             if problems:
                 report(f"run {number}: {json.dumps(details, default=str)}")
+        paused = None
+        if pause_runs:
+            paused, pause_outcomes = faults_pause.run(harness, pause_runs, rng, {"Export": export_seconds,
+                                                                                 "Import": import_seconds},
+                                                      report=lambda text: report("FINDING " + text))
+            for (kind, outcome), count in sorted(pause_outcomes.items()):
+                report(f"  {count:5d}  {kind:6s}  SIGSTOP/SIGCONT: {outcome}")
         # the next export and import to the same names clean up what killed workers left
         for kind in ("Export", "Import"):
             destination = harness.out / "pkg.bacpac" if kind == "Export" else harness.target / "target.sqlite"
@@ -283,7 +303,7 @@ def run(runs, seed=0, rows=300000, report=print, root=None):
         left = harness.leftovers()
         if left:
             violations.append(f"temporary files left after a clean export and import: {left}")
-        return outcomes, violations, (export_seconds, import_seconds)
+        return outcomes, violations, (export_seconds, import_seconds), paused
     finally:
         if own_root:
             shutil.rmtree(root, ignore_errors=True)
@@ -292,11 +312,13 @@ def run(runs, seed=0, rows=300000, report=print, root=None):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--pause-runs", type=int, default=8, help="SIGSTOP/SIGCONT runs (faults_pause.py)")
+    parser.add_argument("--huge-mib", type=int, default=64, help="size of the huge values (faults_values.py)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--rows", type=int, default=300000)
     options = parser.parse_args(argv)
     started = time.monotonic()
-    outcomes, violations, _ = run(options.runs, options.seed, options.rows)
+    outcomes, violations, _, paused = run(options.runs, options.seed, options.rows, pause_runs=options.pause_runs)
     runs = sum(count for (_, outcome), count in outcomes.items() if not outcome.startswith(" "))
     print(f"kill -9 runs: {runs} in {time.monotonic() - started:.1f} s (seed {options.seed})")
     for (kind, outcome), count in sorted(outcomes.items()):
@@ -310,14 +332,21 @@ def main(argv=None):
     kills["cases tried"], kills["tracebacks"], kills["hangs"] = runs, 0, 0
     kills["corrupted targets"] = len(violations) - sum(kills[name] for name in kinds)
     print("kill -9: " + oddfiles.line(kills, records=kills["stuck or flipped records"]))
-    root = Path(tempfile.mkdtemp(prefix="bacpac-oddfiles-"))
-    try:
-        odd = oddfiles.run(root, report=lambda text: print("FINDING", text))
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
-    print("odd files and overwrite targets: " + oddfiles.line(odd))
-    found = sum(value for key, value in odd.items() if key != "cases tried")
-    return 1 if violations or found else 0
+    found = len(violations)
+    if paused is not None:
+        print("SIGSTOP/SIGCONT: " + oddfiles.line(paused, records=paused["stuck or flipped records"]))
+        found += sum(value for key, value in paused.items() if key != "cases tried")
+    for title, family in (("odd files and overwrite targets", oddfiles.run), ("store damage", faults_store.run),
+                          ("huge values", lambda root, report: faults_values.run(root, options.huge_mib, report))):
+        root = Path(tempfile.mkdtemp(prefix="bacpac-faults-"))
+        try:
+            counts = family(root, report=lambda text: print("FINDING", text))
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+        extra = f"; memory over bound {counts['memory over bound']}" if "memory over bound" in counts else ""
+        print(f"{title}: " + oddfiles.line(counts, records=counts.get("stuck or flipped records", "-")) + extra)
+        found += sum(value for key, value in counts.items() if key != "cases tried")
+    return 1 if found else 0
 
 
 if __name__ == "__main__":

@@ -9,10 +9,30 @@ needs no mapper at all (None), and its rows go to the database or the codec unto
 """
 
 
+_COMPILED = {}
+_COMPILED_MAX = 4096
+
+
 def compile_row_mapper(width, outputs):
-    """A function mapping a `width`-tuple to the output tuple, or None for the identity."""
+    """A function mapping a `width`-tuple to the output tuple, or None for the identity.
+
+    Mappers are pure functions of their spec: tables of one shape share one (a database of 50,000
+    tables would otherwise hold 50,000 compiled functions)."""
     if list(outputs) == list(range(width)):
         return None
+    try:
+        key = (width, tuple(outputs))
+        found = _COMPILED.get(key)
+    except TypeError:                     # an unhashable function in the spec: compile it alone
+        return _compile(width, outputs)
+    if found is None:
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.clear()
+        found = _COMPILED[key] = _compile(width, outputs)
+    return found
+
+
+def _compile(width, outputs):
     names = {}
     parts = []
     for number, spec in enumerate(outputs):

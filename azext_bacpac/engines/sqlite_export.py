@@ -45,7 +45,6 @@ class SqliteExportSource(_NativeEncoding, ExportSource):
         self.database = database
         self.path = engine.existing_database_path(database)
         self.conn = None
-        self._specs = {}
         self._native = None             # whether the native encoder may read self.conn
 
     def __enter__(self):
@@ -105,10 +104,9 @@ class SqliteExportSource(_NativeEncoding, ExportSource):
 
     # -- parallel export (see engines/__init__.py) ----------------------------------------------
     def read_spec(self, full_name):
-        """The picklable TableReadSpec of a table (one per table: its row mapper compiles once)."""
-        if full_name not in self._specs:
-            self._specs[full_name] = self._make_spec(full_name)
-        return self._specs[full_name]
+        """The picklable TableReadSpec of a table. Built on each call, not kept: 50,000 tables would
+        hold 50,000 (tables of one shape share their compiled row mapper, rowmap.compile_row_mapper)."""
+        return self._make_spec(full_name)
 
     def _make_spec(self, full_name):
         binding = self._bindings[full_name]

@@ -21,7 +21,8 @@ from .base import ImportTarget, TableLoader
 from .sqlite import engine_error
 from .sqlite_ddl import plan_tables
 from .sqlite_objects import Expressions, count_violations, create_views, inventory, summary_warning
-from .sqlite_schema import quote_ident, read_tables, user_object_count
+from .sqlite_parking import SchemaParking
+from .sqlite_schema import fingerprint, quote_ident, user_object_count
 from .sqlite_types import numbers_may_stay_text
 
 # temp_store FILE: index builds sort in cache_size memory and spill the rest to a temporary file
@@ -50,6 +51,7 @@ class SqliteImportTarget(ImportTarget):
         self._model = None
         self._expressions = Expressions()
         self._views = {}
+        self._parking = None         # SchemaParking once the tables are being created
         self._native = None          # the _load module once checked (False: not usable)
 
     # -- lifetime ------------------------------------------------------------------------------
@@ -148,13 +150,26 @@ class SqliteImportTarget(ImportTarget):
         try:
             if self.engine.bookkeeping:
                 sqlite_catalog.create(self.conn)
+            self._parking = SchemaParking(self.conn)
             for plan in plans:
                 self.conn.execute(plan.create_table_sql())
+                self._parking.created()
+            self._parking.park()
         except sqlite3.Error as error:
             raise engine_error(error, f"database '{self.database}'") from None
 
     def table_loader(self, full_name):
-        return _TableLoader(self.conn, self._plans[full_name])
+        plan = self._plans[full_name]
+        self._live(plan)
+        return _TableLoader(self.conn, plan)
+
+    def _live(self, plan):
+        if self._parking is None:
+            return
+        try:
+            self._parking.live(plan.sqlite_name)
+        except sqlite3.Error as error:
+            raise engine_error(error, f"database '{self.database}'") from None
 
     def loaded_rows(self, full_name):
         """Rows the table holds now (inside the import's transaction): the pipeline checks them
@@ -189,8 +204,12 @@ class SqliteImportTarget(ImportTarget):
             # caches and merge, more than twice as fast as one run of 32 MiB (3.4 M keys: 1.3 s, not 3.7 s).
             self.conn.execute(_INDEX_CACHE_PRAGMA)
             for plan in self._plans.values():
+                if plan.indexes:
+                    self._live(plan)
                 for index in plan.indexes:
                     self._create_index(plan, index)
+            if self._parking is not None:
+                self._parking.restore()
             self._check_foreign_keys()
             self.warnings.extend(count_violations(self.conn, self._plans.values()))
             self._create_views()
@@ -219,20 +238,30 @@ class SqliteImportTarget(ImportTarget):
             self.warnings.append(warning)
 
     def _write_catalog(self, package_parts):
-        """The bookkeeping tables a lossless re-export reads (sqlite_catalog)."""
-        infos = read_tables(self.conn)
+        """The bookkeeping tables a lossless re-export reads (sqlite_catalog). Fingerprints come from
+        sqlite_master's text, streamed (not read_tables(): its per-table detail is not needed here,
+        and would be most of an import's memory at 50,000 tables)."""
         catalog = sqlite_catalog.StoredCatalog(package_parts["model.xml"], package_parts.get("Origin.xml"),
                                                package_parts.get("DacMetadata.xml"))
-        for plan in self._plans.values():
-            schema, name = plan.table.schema, plan.table.name
-            catalog.tables[plan.sqlite_name] = sqlite_catalog.StoredTable(
-                plan.sqlite_name, schema, name, infos[plan.sqlite_name].fingerprint(), plan.companions,
-                {index.sqlite_name: index.model_name for index in plan.indexes
-                 if index.sqlite_name in {i.name for i in infos[plan.sqlite_name].indexes}})
         view_sql = dict(self.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'").fetchall())
         for name, model_name in self._views.items():
             catalog.views[name] = [model_name, view_sql.get(name)]
         sqlite_catalog.write(self.conn, catalog)
+        plans = {plan.sqlite_name: plan for plan in self._plans.values()}
+        explicit = {}
+        for table_name, name, sql in self.conn.execute(
+                "SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"):
+            if table_name in plans:
+                explicit.setdefault(table_name, {})[name] = sql
+        tables = self.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
+        sqlite_catalog.write_tables(self.conn, (
+            self._stored_table(plans[name], sql, explicit.get(name, {})) for name, sql in tables if name in plans))
+
+    @staticmethod
+    def _stored_table(plan, table_sql, indexes):
+        return sqlite_catalog.StoredTable(
+            plan.sqlite_name, plan.table.schema, plan.table.name, fingerprint(table_sql, indexes), plan.companions,
+            {index.sqlite_name: index.model_name for index in plan.indexes if index.sqlite_name in indexes})
 
     def _create_index(self, plan, index):
         try:

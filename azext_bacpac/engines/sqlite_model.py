@@ -151,14 +151,17 @@ def _derived(conn, infos, views, warnings):
     for sqlite_name, info in infos.items():
         parents.add(sqlite_name, quote(*mapping[sqlite_name]), info)
     names = NameSpace(quote(*pair) for pair in (*mapping.values(), *view_names.values()))
-    derived = [derive_table(conn, info, *mapping[name], parents, names) for name, info in infos.items()]
-    for table in derived:
+    objects = []                # the tables' own objects follow all tables; the tables are not kept twice
+    columns = {}                # (schema, name) -> column names, for the views
+    for name, info in infos.items():
+        table = derive_table(conn, info, *mapping[name], parents, names)
+        columns[(table.table.schema, table.table.name)] = [c.name for c in table.table.columns]
         model.add(table.table)
         warnings.extend(table.warnings)
-    for table in derived:
-        for obj in table.objects:
+        objects.append(table.objects)
+    for group in objects:
+        for obj in group:
             model.add(obj)
-    columns = {(t.table.schema, t.table.name): [c.name for c in t.table.columns] for t in derived}
     for view in _views(conn, views, {**mapping, **view_names}, columns, warnings):
         model.add(view)
     sources = {quote(*mapping[name]): (name, info, None) for name, info in infos.items()}

@@ -67,8 +67,13 @@ class TableInfo:
 
     def fingerprint(self):
         """The table's definition and its explicit indexes: changes when the user alters either."""
-        indexes = {index.name: index.sql for index in self.indexes if index.sql}
-        return json.dumps({"table": self.sql, "indexes": indexes}, sort_keys=True)
+        return fingerprint(self.sql, {index.name: index.sql for index in self.indexes if index.sql})
+
+
+def fingerprint(table_sql, index_sql):
+    """TableInfo.fingerprint from sqlite_master's text: the table's CREATE TABLE and
+    {index name: CREATE INDEX} of its explicit indexes."""
+    return json.dumps({"table": table_sql, "indexes": index_sql}, sort_keys=True)
 
 
 def _has_table_list(conn):

@@ -90,6 +90,7 @@ def spelling(sql_type):
     return str(sql_type).upper()
 
 
+@functools.lru_cache(maxsize=1024)      # one string per distinct type, not one per column
 def declared_type(sql_type, encrypted=False, rowid_alias=False):
     """The type text of a SQLite column holding `sql_type` (see the module docstring)."""
     if rowid_alias:
@@ -308,6 +309,7 @@ def guid_text(value):
 # ---- value adapters ----------------------------------------------------------------------------
 # An adapter converts one non-NULL value; None means "store / use the value as it is".
 
+@functools.lru_cache(maxsize=1024)      # one adapter per type: tables of one shape share their row mapper
 def import_adapter(sql_type, encrypted=False):
     """BCP-decoded Python value -> SQLite value, for a column of `sql_type`."""
     if encrypted:
@@ -335,6 +337,7 @@ def import_adapter(sql_type, encrypted=False):
     return None
 
 
+@functools.lru_cache(maxsize=1024)
 def import_raw_decoder(sql_type, encrypted=False):
     """BCP value bytes -> SQLite value, for the columns where that skips a Python value in between
     (decimal/numeric: their 19 bytes; datetime2: its 8), else None. Gives exactly what decoding
@@ -388,6 +391,7 @@ def _datetime2_raw_text(scale, raw):
     return f"{day} {clock}{_fraction(hundred_ns, scale)}"
 
 
+@functools.lru_cache(maxsize=1024)      # one adapter per type: tables of one shape share their row mapper
 def export_fast_adapter(sql_type, encrypted=False):
     """export_adapter, except that decimal/numeric and datetime2 text in the form this engine
     writes goes straight to its BCP bytes (format.sqltypes fast paths, which the encoder passes

@@ -9,6 +9,7 @@ them) and are copied into the ZIP as they are: nothing is recompressed, nothing 
 PackageWriter is its front end for rows (tests, benchmarks, tools): it encodes each table's rows
 with the table's RowCodec into parts of at most `part_bytes` and hands them to the assembler.
 """
+import hashlib
 import time
 
 from .deflate import RawDeflater
@@ -16,7 +17,7 @@ from .errors import PackageError
 from .bcp import RowCodec
 from .model import quote
 from .package import CONTENT_TYPES, DEFAULT_PART_BYTES, METADATA, MODEL, ORIGIN, RELS, _check_entry_name, table_layout
-from .parts import content_types_bytes, dac_metadata_bytes, model_checksum, relationships_bytes
+from .parts import content_types_bytes, dac_metadata_bytes, relationships_bytes
 from .parts import Origin
 from .zipwriter import ZipStreamWriter
 
@@ -79,11 +80,19 @@ class PackageAssembler:
         self.total_rows = 0
         self._zip = ZipStreamWriter(target, time.localtime()[:6], library, level)
         self._parts = []                  # (schema, table, entry) for _rels/.rels
-        self._chunks = {}                 # (schema, table) -> next part number
+        self._chunks = (None, 0)          # (schema, table) of the parts being written, next part number
         self._content_types_written = False
         self._closed = False
-        self.model_bytes = model_bytes if model_bytes is not None else model.to_bytes(bom=model_bom)
-        self._zip.add_bytes(MODEL, self.model_bytes)
+        # model.xml is deflated piece by piece as it is written out: never held whole (a model of
+        # 50,000 tables is ~125 MB of XML, ~2 MB deflated).
+        pieces = (model_bytes,) if model_bytes is not None else model.chunks(bom=model_bom)
+        builder, checksum = PartBuilder(library, level), hashlib.sha256()
+        for piece in pieces:
+            checksum.update(piece)
+            builder.add(piece, 0)
+        part = builder.finish()
+        self.model_checksum = checksum.hexdigest().upper()
+        self._zip.add_deflated(MODEL, part.data, part.crc, part.size, part.compressed_size)
         self._zip.add_bytes(METADATA, dac_metadata_bytes(database_name))
 
     def _ensure_content_types(self, has_data):
@@ -96,8 +105,11 @@ class PackageAssembler:
         if self.model.table(schema, name) is None:
             raise PackageError(f"table {quote(schema, name)} is not in the model being written")
         self._ensure_content_types(True)
-        number = self._chunks.get((schema, name), 0)
-        self._chunks[(schema, name)] = number + 1
+        # Parts come table by table, so one counter does (a table coming back would number its
+        # parts from 0 again, and the ZIP writer refuses the repeated entry name).
+        key = (schema, name)
+        number = self._chunks[1] if key == self._chunks[0] else 0
+        self._chunks = (key, number + 1)
         entry = f"Data/{schema}.{name}/TableData-000-{number:05d}.BCP"
         _check_entry_name(entry)
         self._zip.add_deflated(entry, part.data, part.crc, part.size, part.compressed_size)
@@ -117,7 +129,7 @@ class PackageAssembler:
         if self._parts:
             self._zip.add_bytes(RELS, relationships_bytes(self._parts), compress=False)
         origin = self.origin
-        origin.checksums = {"/model.xml": model_checksum(self.model_bytes)}
+        origin.checksums = {"/model.xml": self.model_checksum}
         origin.total_rows = self.total_rows
         origin.object_counts = self.model.object_counts()
         origin.model_schema_version = self.model.attributes.get("SchemaVersion", "2.9")

@@ -11,9 +11,10 @@ import struct
 from dataclasses import dataclass
 
 from .errors import DataError, EncodeError
+from .bcp_large import READ_CHUNK, _Truncated, read_whole_row, thinned_row
 from .sqltypes import FixedCodec, codec_for
 
-READ_CHUNK = 1 << 20          # bytes read from a data stream at a time
+LARGE_READ = 4 * READ_CHUNK   # a row needing more than this is read whole at once, or thinned
 MAX_CELL_BYTES = 2**31 - 1    # SQL Server's own ceiling for a (max) value
 
 _NULL_MARKERS = {1: 0xFF, 2: 0xFFFF, 4: 0xFFFFFFFF, 8: 0xFFFFFFFFFFFFFFFF}
@@ -285,7 +286,8 @@ class RowCodec:
         return EncodeError(f"table {self.table_name}: {error}")
 
     # -- decoding ------------------------------------------------------------------------------
-    def decode_stream(self, stream, source_name="", size=None, with_offsets=False, fast_path=None):
+    def decode_stream(self, stream, source_name="", size=None, with_offsets=False, fast_path=None,
+                      thin_large=False):
         """Yield lists of rows decoded from a binary stream, until its end.
 
         `size` (the stream's declared length, when known) lets a length prefix that claims more
@@ -296,6 +298,11 @@ class RowCodec:
         rows, up to byte pos: a compiled loader that stores them itself, engines/sqlite_native_import)
         and this decoder the rest, with the same reads and messages; it then yields (count, rows,
         offset) for every buffer that held a row.
+
+        A row larger than a few reads is read into one buffer of its size (bcp_large); with
+        `thin_large` (callers that only check and count rows), its values of more than a read are
+        checked as they stream past and stand as empty values instead: memory stays bounded
+        whatever a value's size.
         """
         if not self.columns:
             # A row of no columns has no bytes: any data would decode to endless empty rows.
@@ -303,35 +310,43 @@ class RowCodec:
                 raise DataError(f"table {self.table_name}: {source_name} holds data, but model.xml gives the "
                                 f"table no stored columns")
             return
-        decode_rows = self._decode_rows
         buf = b""
         done = 0              # rows of this stream before buf
         offset = 0            # stream offset of buf[0]
         remaining = size
-        want = READ_CHUNK
+        need = 0
         while True:
-            chunk = stream.read(want)
+            if need - len(buf) > LARGE_READ and thin_large:
+                before = len(buf)
+                rows, used, buf = self._thinned_row(buf, stream, source_name, offset, done)
+                if remaining is not None:
+                    remaining -= used + len(buf) - before
+                offset += used
+                done += 1
+                need = 0
+                if fast_path is not None:
+                    yield 0, rows, offset
+                else:
+                    yield (rows, offset) if with_offsets else rows
+                continue
+            if need - len(buf) > LARGE_READ:
+                before = len(buf)
+                buf = read_whole_row(buf, stream, need)
+                got = len(buf) - before
+            else:
+                chunk = stream.read(max(READ_CHUNK, need - len(buf)))
+                got = len(chunk)
+                buf = buf + chunk if buf else chunk
             if remaining is not None:
-                remaining -= len(chunk)
-            buf = buf + chunk if buf else chunk
+                remaining -= got
             if not buf:
                 return
             rows = []
             pos, count, need = 0, 0, 0
             if fast_path is not None:
                 pos, count = fast_path(buf)
-            try:
-                if pos < len(buf):
-                    pos, need = decode_rows(buf, pos, len(buf), rows.append)
-            except _BadPrefix as bad:
-                raise self._bad_prefix(bad, source_name, offset) from None
-            except _BadCell as bad:
-                column = self.columns[bad.column]
-                raise DataError(f"table {self.table_name}: {source_name}, row {done + count + len(rows) + 1}, column "
-                                f"{column.name} ({column.sql_type}): {bad.message}") from None
-            except (ValueError, OverflowError, UnicodeDecodeError) as error:
-                raise DataError(f"table {self.table_name}: {source_name} holds a value that does not decode "
-                                f"(row {count + len(rows) + 1} of a batch starting at byte {offset}): {error}") from None
+            if pos < len(buf):
+                pos, need = self._decode(buf, pos, rows, source_name, offset, done, count)
             buf = buf[pos:]
             offset += pos
             done += count + len(rows)
@@ -340,7 +355,7 @@ class RowCodec:
                     yield count, rows, offset
             elif rows:
                 yield (rows, offset) if with_offsets else rows
-            if not chunk:
+            if not got:
                 if buf:
                     raise DataError(f"table {self.table_name}: {source_name} ends inside a row "
                                     f"({len(buf)} bytes left over at byte {offset}): the data is truncated")
@@ -349,7 +364,38 @@ class RowCodec:
                 raise DataError(f"table {self.table_name}: {source_name} has a row at byte {offset} that "
                                 f"declares {need} bytes but only {len(buf) + remaining} remain: "
                                 f"a length prefix is corrupt or the data is truncated")
-            want = max(READ_CHUNK, need - len(buf))
+
+    def _decode(self, buf, pos, rows, source_name, offset, done, count=0):
+        """decode_rows() with its failures as DataErrors naming the row (`done`: rows of the stream
+        before buf; `count`: rows of buf a fast path took)."""
+        try:
+            return self._decode_rows(buf, pos, len(buf), rows.append)
+        except _BadPrefix as bad:
+            raise self._bad_prefix(bad, source_name, offset) from None
+        except _BadCell as bad:
+            column = self.columns[bad.column]
+            raise DataError(f"table {self.table_name}: {source_name}, row {done + count + len(rows) + 1}, column "
+                            f"{column.name} ({column.sql_type}): {bad.message}") from None
+        except (ValueError, OverflowError, UnicodeDecodeError) as error:
+            raise DataError(f"table {self.table_name}: {source_name} holds a value that does not decode "
+                            f"(row {count + len(rows) + 1} of a batch starting at byte {offset}): {error}") from None
+
+    def _thinned_row(self, buf, stream, source_name, offset, done):
+        """([the row], its bytes, what was read past it) for a row too large to hold (bcp_large)."""
+        try:
+            row, used, rest = thinned_row(self.columns, buf, stream)
+        except _Truncated:
+            raise DataError(f"table {self.table_name}: {source_name} ends inside a row (the row at byte "
+                            f"{offset}): the data is truncated") from None
+        except ValueError as error:
+            raise DataError(f"table {self.table_name}: {source_name} holds a value that does not decode "
+                            f"(row {done + 1}, at byte {offset}): {error}") from None
+        rows = []
+        pos, need = self._decode(row, 0, rows, source_name, offset, done)
+        if need or pos != len(row):
+            raise DataError(f"table {self.table_name}: {source_name} ends inside a row (the row at byte "
+                            f"{offset}): the data is truncated")
+        return rows, used, rest
 
     def _bad_prefix(self, bad, source_name, offset):
         column = self.columns[bad.column]

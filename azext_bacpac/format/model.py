@@ -4,14 +4,16 @@ A Model is the ordered list of model.xml's top-level elements plus the root's at
 objects (Table, PrimaryKey, View, ColumnMasterKey, ...) are read from those elements and can build
 new ones; elements of any other type are kept as they are. Writing a model read from a package
 therefore reproduces every element, understood or not, and a model built from typed objects
-(an engine's export) gives the XML DacFx itself writes for them.
+(an engine's export) gives the XML DacFx itself writes for them. The Model class itself lives in
+model_document.py (and is imported here): it keeps the elements as text, not trees.
 """
+import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
 from .errors import ModelError
 from .sqltypes import SqlType
-from .xmlio import DAC_NS, document_bytes, local_name, parse_xml, q
+from .xmlio import DAC_NS, local_name, q
 
 DEFAULT_ATTRIBUTES = {
     "FileFormatVersion": "1.2",
@@ -83,8 +85,14 @@ def properties(element):
         if value is None:
             child = prop.find(q("Value"))
             value = child.text if child is not None and child.text is not None else ""
-        result[prop.get("Name")] = value
+        result[_shared(prop.get("Name"))] = _shared(value)
     return result
+
+
+def _shared(text):
+    """One object for the short texts a model repeats ("True", "dbo", "Id"...): typed objects of
+    50,000 tables keep them."""
+    return sys.intern(text) if type(text) is str and len(text) <= 32 else text
 
 
 def relationships(element):
@@ -202,7 +210,13 @@ def read_type_specifier(spec):
     for label, value, top in (("Length", length, 2**31 - 1), ("Precision", precision, 53), ("Scale", scale, 38)):
         if value is not None and not 0 <= value <= top:
             raise ModelError(f"model.xml: type {type_ref or name} has {label} {value}, outside 0..{top}")
-    return SqlType(name, length, precision, scale, _flag(props, "IsMax")), type_ref, _is_builtin(rels, "Type")
+    sql_type = SqlType(name, length, precision, scale, _flag(props, "IsMax"))
+    # One object per distinct type (they are frozen): 50,000 tables need not hold 150,000 copies.
+    sql_type = _TYPES.setdefault(sql_type, sql_type) if len(_TYPES) < 4096 else sql_type
+    return sql_type, type_ref, _is_builtin(rels, "Type")
+
+
+_TYPES = {}
 
 
 def _is_builtin(rels, name):
@@ -259,7 +273,7 @@ class Column:
     def from_element(cls, element):
         props = properties(element)
         rels = relationships(element)
-        name = split_name(element.get("Name", ""))[-1] if element.get("Name") else ""
+        name = _shared(split_name(element.get("Name", ""))[-1]) if element.get("Name") else ""
         if element.get("Type") == "SqlComputedColumn":
             return cls(name, None, computed_expression=props.get("ExpressionScript", ""),
                        persisted=_flag(props, "IsPersisted"), nullable=_flag(props, "IsNullable", True))
@@ -343,7 +357,7 @@ def _two_part(name):
     parts = split_name(name or "")
     if len(parts) == 1:
         return "dbo", parts[0]
-    return parts[-2], parts[-1]
+    return _shared(parts[-2]), parts[-1]
 
 
 def _column_specs(columns):
@@ -828,200 +842,11 @@ TYPED = {
 }
 
 
-class Model:
-    """model.xml: root attributes and the ordered top-level elements, with typed views over them."""
-
-    def __init__(self, attributes=None, elements=None, prologue=(), epilogue=()):
-        self.attributes = dict(DEFAULT_ATTRIBUTES if attributes is None else attributes)
-        self.elements = list(elements or [])
-        # Root children around <Model> (a dacpac's <Header>, anything newer): kept as they are.
-        self.prologue, self.epilogue = list(prologue), list(epilogue)
-        self._typed = None
-        self._views = {}        # classes -> [typed objects]: each view built once (models of 50,000 tables)
-        self._table_index = self._aliases = None
-
-    # -- reading and writing -------------------------------------------------------------------
-    @classmethod
-    def from_bytes(cls, data, part_name="model.xml"):
-        root = parse_xml(data, part_name)
-        if local_name(root.tag) != "DataSchemaModel":
-            raise ModelError(f"{part_name}: the root element is <{local_name(root.tag)}>, not <DataSchemaModel>")
-        container = root.find(q("Model"))
-        if container is None:
-            raise ModelError(f"{part_name}: there is no <Model> element")
-        attributes = {local_name(k): v for k, v in root.attrib.items()}
-        children = list(root)
-        at = children.index(container)
-        model = cls(attributes, list(container), children[:at], children[at + 1:])
-        model.typed_objects()   # fail now, naming the element, if a known element is malformed
-        return model
-
-    def to_bytes(self, bom=False):
-        root = ET.Element(q("DataSchemaModel"), self.attributes)
-        root.extend(self.prologue)
-        container = ET.SubElement(root, q("Model"))
-        container.extend(self.elements)
-        root.extend(self.epilogue)
-        return document_bytes(root, "\t", bom)
-
-    # -- editing -------------------------------------------------------------------------------
-    def add(self, obj):
-        """Append a typed object (or a raw element) to the model."""
-        element = obj if isinstance(obj, ET.Element) else obj.to_element()
-        self.elements.append(element)
-        if self._typed is not None:
-            # Keep the views current rather than rebuild them: adding n objects stays linear.
-            typed = self._typed_object(element)
-            self._typed.append((element, typed))
-            for (classes, kind), view in self._views.items():
-                if isinstance(typed, classes) and kind in (None, getattr(typed, "kind", None)):
-                    view.append(typed)
-            if isinstance(typed, Table) and self._table_index is not None:
-                self._table_index.setdefault((typed.schema, typed.name), typed)
-        return obj
-
-    # -- typed views ---------------------------------------------------------------------------
-    def typed_objects(self):
-        """[(element, typed object or None)] for every top-level element."""
-        if self._typed is None:
-            self._typed = [(element, self._typed_object(element)) for element in self.elements]
-            self._views, self._table_index, self._aliases = {}, None, None
-        return self._typed
-
-    @staticmethod
-    def _typed_object(element):
-        cls = TYPED.get(element.get("Type"))
-        try:
-            return cls.from_element(element) if cls else None
-        except (AttributeError, TypeError, ValueError, IndexError) as error:
-            raise ModelError(f"model.xml: element {element.get('Type')} "
-                             f"{element.get('Name') or ''} is malformed: {error}") from None
-
-    def _of(self, *classes, kind=None):
-        """The typed objects of these classes (of this `kind`, for key constraints), in model order.
-        The list is built once and shared: callers read it and must not change it."""
-        typed = self.typed_objects()
-        view = self._views.get((classes, kind))
-        if view is None:
-            view = self._views[(classes, kind)] = [
-                obj for _, obj in typed
-                if isinstance(obj, classes) and kind in (None, getattr(obj, "kind", None))]
-        return view
-
-    @property
-    def tables(self):
-        return self._of(Table)
-
-    def table(self, schema, name):
-        if self._table_index is None:
-            index = {}
-            for table in self.tables:
-                index.setdefault((table.schema, table.name), table)
-            self._table_index = index
-        return self._table_index.get((schema, name))
-
-    @property
-    def database_options(self):
-        found = self._of(DatabaseOptions)
-        return found[0] if found else None
-
-    @property
-    def primary_keys(self):
-        return self._of(KeyConstraint, kind="PRIMARY KEY")
-
-    @property
-    def unique_constraints(self):
-        return self._of(KeyConstraint, kind="UNIQUE")
-
-    @property
-    def foreign_keys(self):
-        return self._of(ForeignKey)
-
-    @property
-    def defaults(self):
-        return self._of(DefaultConstraint)
-
-    @property
-    def checks(self):
-        return self._of(CheckConstraint)
-
-    @property
-    def indexes(self):
-        return self._of(Index)
-
-    @property
-    def schemas(self):
-        return self._of(Schema)
-
-    @property
-    def modules(self):
-        return self._of(Module)
-
-    @property
-    def users(self):
-        return self._of(User)
-
-    @property
-    def roles(self):
-        return self._of(Role)
-
-    @property
-    def role_memberships(self):
-        return self._of(RoleMembership)
-
-    @property
-    def permissions(self):
-        return self._of(Permission)
-
-    @property
-    def column_master_keys(self):
-        return self._of(ColumnMasterKey)
-
-    @property
-    def column_encryption_keys(self):
-        return self._of(ColumnEncryptionKey)
-
-    @property
-    def alias_types(self):
-        aliases = self._of(AliasType)
-        if self._aliases is None or self._aliases[0] != len(aliases):     # built again after an add()
-            self._aliases = (len(aliases), {alias.name: alias for alias in aliases})
-        return self._aliases[1]
-
-    @property
-    def unknown_elements(self):
-        return [element for element, obj in self.typed_objects() if obj is None]
-
-    def resolved_type(self, column):
-        """A column's type with user-defined alias types resolved to their base type."""
-        if column.type_builtin or column.type_ref is None:
-            return column.sql_type
-        alias = self.alias_types.get(column.type_ref)
-        return alias.base if alias else column.sql_type
-
-    def object_counts(self):
-        """{kind: count} as Origin.xml's ObjectCounts lists them (element type without 'Sql')."""
-        counts = {}
-        for top in self.elements:
-            for element in top.iter(q("Element")):
-                element_type = element.get("Type") or ""
-                nested = element is not top
-                if element_type in _UNCOUNTED or (nested and element_type not in _COUNTED_WHEN_NESTED):
-                    continue
-                kind = element_type[3:] if element_type.startswith("Sql") else element_type
-                counts[kind] = counts.get(kind, 0) + 1
-        return dict(sorted(counts.items()))
-
-
-_UNCOUNTED = {"SqlTypeSpecifier", "SqlXmlTypeSpecifier", "SqlIndexedColumnSpecification",
-              "SqlColumnEncryptionKeyValue", "SqlDynamicColumnSource"}
-_COUNTED_WHEN_NESTED = {"SqlSimpleColumn", "SqlComputedColumn", "SqlSubroutineParameter",
-                        "SqlScriptFunctionImplementation"}
-
-
 __all__ = [
     "Model", "Table", "Column", "KeyConstraint", "ForeignKey", "DefaultConstraint", "CheckConstraint",
     "Index", "Schema", "Module", "User", "Role", "RoleMembership", "Permission", "ColumnMasterKey",
     "ColumnEncryptionKey", "ColumnEncryptionKeyValue", "DatabaseOptions", "AliasType", "Ref", "quote",
     "split_name", "DAC_NS", "REFERENTIAL_ACTIONS",
 ]
+
+from .model_document import Model  # noqa: E402  (it reads the typed classes above)

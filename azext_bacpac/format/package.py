@@ -4,6 +4,10 @@ PackageReader opens any seekable binary stream (or a path): the model, Origin.xm
 their data files, and one row iterator per table. Writing is assembly.py's (PackageAssembler, and
 PackageWriter, its front end for rows).
 """
+import datetime
+import functools
+import hashlib
+import io
 import os
 import re
 import zipfile
@@ -11,11 +15,13 @@ import zlib
 from dataclasses import dataclass, field
 
 from .bcp import ColumnLayout, RowCodec
-from .errors import (ChecksumMismatchError, DataError, MissingPartError, ModelTooLargeError, PackageError,
-                     PackageTooLargeError, UnsafeEntryError)
+from .errors import (ChecksumMismatchError, DataError, MissingPartError, ModelError, ModelTooLargeError,
+                     PackageError, PackageTooLargeError, UnsafeEntryError)
 from .model import Model, quote, split_name
-from .parts import (Origin, model_checksum, read_dac_metadata,
-                    read_relationships)
+from .model_stream import ModelParser
+from .xmlio import BOM
+from .parts import (Origin, content_types_bytes, dac_metadata_bytes, model_checksum, read_dac_metadata,
+                    read_relationships, relationships_bytes)
 
 MODEL = "model.xml"
 ORIGIN = "Origin.xml"
@@ -28,6 +34,16 @@ MAX_XML_PART = 1 << 30
 MAX_MODEL_BYTES = 256 << 20       # default cap on model.xml (a model of 50,000 3-column tables is ~125 MB)
 MAX_TOTAL_BYTES = 1 << 40         # default cap on the uncompressed bytes all entries declare (1 TiB)
 DEFAULT_PART_BYTES = 64 << 20     # uncompressed bytes per TableData part before a new one starts
+
+
+@dataclass
+class PartSource:
+    """A part's bytes without holding them: `size` and chunks() (a fresh iterator each call)."""
+    size: int
+    chunks: object
+
+    def read(self):
+        return b"".join(self.chunks())
 
 
 @dataclass
@@ -47,8 +63,13 @@ class TableData:
 
 def table_layout(model, table):
     """The BCP column layout of a model table (computed columns have no data)."""
-    return [ColumnLayout(column.name, model.resolved_type(column), column.nullable, column.is_encrypted)
+    return [_column_layout(column.name, model.resolved_type(column), column.nullable, column.is_encrypted)
             for column in table.stored_columns]
+
+
+@functools.lru_cache(maxsize=4096)      # shared by the tables that have the column: ERP schemas repeat them
+def _column_layout(name, sql_type, nullable, encrypted):
+    return ColumnLayout(name, sql_type, nullable, encrypted)
 
 
 def _shown(name, limit=200):
@@ -109,23 +130,56 @@ class PackageReader:
             raise PackageError(_not_a_zip(source, self.source_name, error)) from None
         try:
             self._index()
-            self.model_bytes = self._read_part(MODEL, required=True)
+            self._part_info(MODEL, required=True)
             self.origin_bytes = self._read_part(ORIGIN, required=True)
             self.origin = Origin.from_bytes(self.origin_bytes)
-            self.checksum = model_checksum(self.model_bytes)
+            model, self.checksum, self.model_bom, model_error = self._load_model()
             expected = self.origin.checksums.get("/model.xml")
             self.checksum_verified = expected is not None and expected.upper() == self.checksum
             if verify_checksum and not self.checksum_verified:
                 raise ChecksumMismatchError(
                     f"{self.source_name}: model.xml does not match the checksum in Origin.xml "
                     f"(stored {expected or 'none'}, computed {self.checksum}); the package was altered or damaged")
-            self.model = Model.from_bytes(self.model_bytes)
+            if model_error is not None:
+                raise model_error
+            self.model = model
             self.metadata_bytes = self._read_part(METADATA)
             self.metadata = read_dac_metadata(self.metadata_bytes) if self.metadata_bytes is not None else {}
             self._bind_tables()
         except BaseException:
             self._zip.close()
             raise
+
+    def _load_model(self):
+        """(Model or None, checksum, starts with a BOM, the ModelError that stopped the parse or None):
+        model.xml is read once, in pieces, hashed and parsed as it comes (never held whole)."""
+        checksum, parser, error, bom = hashlib.sha256(), ModelParser(MODEL), None, None
+        for chunk in self._part_chunks(MODEL):
+            if bom is None:
+                bom = chunk.startswith(BOM)
+            checksum.update(chunk)
+            if error is None:
+                try:
+                    parser.feed(chunk)
+                except ModelError as failure:
+                    error = failure          # read on: the checksum (and its error) comes first
+        model = None
+        if error is None:
+            try:
+                parser.feed(b"", final=True)
+                model = parser.model()
+            except ModelError as failure:
+                error = failure
+        return model, checksum.hexdigest().upper(), bool(bom), error
+
+    @property
+    def model_bytes(self):
+        """model.xml's bytes exactly as stored (read again from the package: not kept in memory)."""
+        return self._read_part(MODEL, required=True)
+
+    def model_part(self):
+        """model.xml as a PartSource: its size and its bytes in pieces, read again on demand."""
+        return PartSource(self._part_info(MODEL, required=True).file_size, lambda: self._part_chunks(MODEL))
 
     # -- structure -----------------------------------------------------------------------------
     def _index(self):
@@ -162,25 +216,42 @@ class PackageReader:
                                        f"all, more than the limit of {self.max_total_bytes} bytes (a ZIP bomb, or "
                                        f"a genuinely huge package)", declared, self.max_total_bytes)
 
-    def _read_part(self, name, required=False):
+    def _part_info(self, name, required=False):
         info = self._entries.get(name)
         if info is None:
             if required:
                 raise MissingPartError(f"{self.source_name}: '{name}' is missing from the package")
             return None
-        limit = MAX_XML_PART
+        if info.file_size > self._part_limit(name):
+            raise self._too_large(name, f"declares {info.file_size} bytes", self._part_limit(name))
+        return info
+
+    def _part_limit(self, name):
         if name == MODEL and self.max_model_bytes is not None:
-            limit = min(limit, self.max_model_bytes)
-        if info.file_size > limit:
-            raise self._too_large(name, f"declares {info.file_size} bytes", limit)
+            return min(MAX_XML_PART, self.max_model_bytes)
+        return MAX_XML_PART
+
+    def _read_part(self, name, required=False):
+        if self._part_info(name, required) is None:
+            return None
+        return b"".join(self._part_chunks(name))
+
+    def _part_chunks(self, name, chunk_size=1 << 20):
+        """An XML part's bytes in pieces; more than its limit is refused as it is read (a header
+        may understate the size)."""
+        info, limit, total = self._entries[name], self._part_limit(name), 0
         try:
             with self._zip.open(info) as part:
-                data = part.read(limit + 1)
+                while True:
+                    chunk = part.read(min(chunk_size, limit + 1 - total))
+                    if not chunk:
+                        return
+                    total += len(chunk)
+                    if total > limit:
+                        raise self._too_large(name, "holds more bytes than it declares and", limit)
+                    yield chunk
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as error:
             raise PackageError(f"{self.source_name}: '{name}' cannot be read: {error}") from None
-        if len(data) > limit:                  # a header that lied about the size
-            raise self._too_large(name, "holds more bytes than it declares and", limit)
-        return data
 
     def _too_large(self, name, what, limit):
         if name == MODEL and limit == self.max_model_bytes:
@@ -231,13 +302,16 @@ class PackageReader:
     def row_codec(self, table_data):
         return RowCodec(table_data.full_name, table_layout(self.model, table_data.table))
 
-    def row_batches(self, table_data, codec=None, with_bytes=False, fast_path=None, wrap_stream=None):
+    def row_batches(self, table_data, codec=None, with_bytes=False, fast_path=None, wrap_stream=None,
+                    thin_large=False):
         """Lists of row tuples, across all of the table's data parts, in bounded memory.
 
         With `with_bytes`, yields (rows, BCP bytes of this table consumed so far) for progress.
         With `fast_path` (see RowCodec.decode_stream), yields (rows taken by the fast path, rows,
         bytes so far). `wrap_stream(stream)` gives the object each part is read through instead
         (read() and close(), e.g. inflating ahead in a thread); its close() ends each part.
+        With `thin_large`, values larger than a read are checked but not held (RowCodec.decode_stream):
+        for callers that only count rows.
         """
         codec = codec or self.row_codec(table_data)
         done = 0
@@ -249,11 +323,12 @@ class PackageReader:
                     try:
                         if fast_path is not None:
                             for count, rows, offset in codec.decode_stream(source, entry, info.file_size,
-                                                                           fast_path=fast_path):
+                                                                           fast_path=fast_path,
+                                                                           thin_large=thin_large):
                                 yield count, rows, done + offset
                         else:
                             for rows, offset in codec.decode_stream(source, entry, info.file_size,
-                                                                    with_offsets=True):
+                                                                    with_offsets=True, thin_large=thin_large):
                                 yield (rows, done + offset) if with_bytes else rows
                     finally:
                         if source is not stream:
@@ -286,7 +361,9 @@ class PackageReader:
                             f"{error}") from None
 
     def count_rows(self, table_data):
-        return sum(len(batch) for batch in self.row_batches(table_data))
+        """The table's rows, every cell checked as an import would, in bounded memory: a value larger
+        than a read is checked as it streams past and never held whole."""
+        return sum(len(batch) for batch in self.row_batches(table_data, thin_large=True))
 
     @property
     def entry_names(self):

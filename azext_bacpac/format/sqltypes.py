@@ -327,12 +327,20 @@ def padded_text_encoder(length):
 
 
 def encode_binary(value):
+    return _binary(value)
+
+
+def _binary(value):
+    # bytes(n) of an integer n would be n zero bytes: an integer in a binary column is refused, not
+    # turned into gigabytes of zeros.
+    if isinstance(value, int):
+        raise TypeError(f"an integer ({value}) is not binary data")
     return bytes(value)
 
 
 def padded_binary_encoder(length):
     def encode(value):
-        raw = bytes(value)
+        raw = _binary(value)
         if len(raw) > length:
             raise ValueError(f"{len(raw)} bytes do not fit binary({length})")
         return raw + b"\x00" * (length - len(raw))

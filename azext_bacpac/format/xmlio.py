@@ -23,42 +23,83 @@ def parse_xml(data, part_name):
     """Parse a part's bytes into an Element, refusing DTDs; errors name the part."""
     if len(data) > MAX_XML_BYTES:
         raise ModelError(f"{part_name} is larger than {MAX_XML_BYTES} bytes")
-    builder = ET.TreeBuilder()
-    parser = expat.ParserCreate(namespace_separator="}")
-    parser.buffer_text = True
-    parser.ordered_attributes = True
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser = TreeParser(part_name)
+    parser.feed(data, final=True)
+    return parser.root
 
-    in_value = [False]                  # inside a <Value> (scripts: every character counts)
 
-    def start(tag, attrs):
-        in_value.append(tag.endswith("}Value") or tag == "Value")
-        builder.start(_qualified(tag), {_qualified(attrs[i]): attrs[i + 1] for i in range(0, len(attrs), 2)})
+class TreeParser:
+    """expat building an ElementTree, fed in pieces; any DOCTYPE is refused, errors name the part.
 
-    def end(tag):
-        in_value.pop()
-        builder.end(_qualified(tag))
+    Subclasses may watch elements end (ended()) and take them out of the tree as they complete,
+    so that a large document is never held whole (format/model_stream.py)."""
 
-    def characters(text):
+    def __init__(self, part_name):
+        self.part_name = part_name
+        self.root = None
+        self.encoding = None                     # from the XML declaration
+        self._builder = ET.TreeBuilder()
+        self._open = []                          # the elements started and not yet ended
+        self._in_value = [False]                 # inside a <Value> (scripts: every character counts)
+        parser = self._parser = expat.ParserCreate(namespace_separator="}")
+        parser.buffer_text = True
+        parser.ordered_attributes = True
+        parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+        parser.StartElementHandler = self._start
+        parser.EndElementHandler = self._end
+        parser.CharacterDataHandler = self._characters
+        parser.StartDoctypeDeclHandler = _refuse_doctype
+        parser.EntityDeclHandler = _refuse_doctype
+        parser.XmlDeclHandler = self._declaration
+
+    @property
+    def position(self):
+        """Byte offset in the document of the event being handled."""
+        return self._parser.CurrentByteIndex
+
+    def started(self, element, depth):
+        """An element began (its attributes are known, its children not yet)."""
+
+    def ended(self, element, depth):
+        """An element is complete; return True to take it out of its parent."""
+        return False
+
+    def _declaration(self, _version, encoding, _standalone):
+        self.encoding = encoding
+
+    def _start(self, tag, attrs):
+        self._in_value.append(tag.endswith("}Value") or tag == "Value")
+        element = self._builder.start(_qualified(tag),
+                                      {_qualified(attrs[i]): attrs[i + 1] for i in range(0, len(attrs), 2)})
+        self._open.append(element)
+        self.started(element, len(self._open) - 1)
+
+    def _end(self, tag):
+        self._in_value.pop()
+        element = self._builder.end(_qualified(tag))
+        self._open.pop()
+        if self.ended(element, len(self._open)) and self._open:
+            del self._open[-1][-1]               # it is its parent's last child
+
+    def _characters(self, text):
         # Indentation between elements is never written back as it was: holding it would let a
         # model padded with whitespace take memory out of all proportion to what it describes.
-        if in_value[-1] or not text.isspace():
-            builder.data(text)
+        if self._in_value[-1] or not text.isspace():
+            self._builder.data(text)
 
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = characters
-    parser.StartDoctypeDeclHandler = _refuse_doctype
-    parser.EntityDeclHandler = _refuse_doctype
-    try:
-        parser.Parse(data, True)
-        return builder.close()
-    except ModelError as error:
-        raise ModelError(f"{part_name}: {error}") from None
-    except (expat.ExpatError, AssertionError, IndexError) as error:
-        raise ModelError(f"{part_name} is not well-formed XML: {error}") from None
-    except (LookupError, ValueError) as error:      # e.g. <?xml encoding="utfi8"?>: an unknown encoding
-        raise ModelError(f"{part_name} cannot be read as XML: {error}") from None
+    def feed(self, data, final=False):
+        try:
+            self._parser.Parse(data, final)
+            if final:
+                self.root = self._builder.close()
+        except ModelError as error:
+            if str(error).startswith(self.part_name):        # raised by a subclass, already named
+                raise
+            raise ModelError(f"{self.part_name}: {error}") from None
+        except (expat.ExpatError, AssertionError, IndexError) as error:
+            raise ModelError(f"{self.part_name} is not well-formed XML: {error}") from None
+        except (LookupError, ValueError) as error:      # e.g. <?xml encoding="utfi8"?>: an unknown encoding
+            raise ModelError(f"{self.part_name} cannot be read as XML: {error}") from None
 
 
 def _qualified(name):

@@ -38,10 +38,10 @@ def import_package(storage_uri, server, database, *, tables=None, exclude_tables
     with open_package(location, max_total_bytes=max_uncompressed_size) as reader:
         available = [(t.schema, t.name) for t in reader.tables]
         chosen = select_tables(available, tables, exclude_tables)
-        model, model_bytes, warnings = reader.model, reader.model_bytes, []
+        model, model_bytes, warnings = reader.model, reader.model_part(), []
         if len(chosen) != len(available):
             model, warnings = subset_model(model, [reader.table(s, n).full_name for s, n in chosen])
-            model_bytes = model.to_bytes(bom=reader.model_bytes.startswith(b"\xef\xbb\xbf"))
+            model_bytes = model.to_bytes(bom=reader.model_bom)
         table_data = [reader.table(schema, name) for schema, name in chosen]
         unfiltered = len(chosen) == len(available)
         reporter = Progress(progress, cancel, len(table_data),

@@ -20,14 +20,15 @@ def dacpac_model(name="ae-dacpac/threecolumns-encrypted.dacpac"):
 
 
 def with_cek_values(model):
-    """A DACPAC holds no encrypted CEK value ("0x"); give it one so the plan can be built."""
-    for element in model.elements:
+    """A DACPAC holds no encrypted CEK value ("0x"); give it one so the plan can be built (elements
+    are read afresh each time: the model is rebuilt from the changed ones)."""
+    elements = list(model.elements)
+    for element in elements:
         if element.get("Type") == "SqlColumnEncryptionKey":
             for prop in element.iter():
                 if prop.get("Name") == "EncryptedValue":
                     prop.set("Value", "0x016E00A1B2")
-    model._typed = None
-    return model
+    return Model(model.attributes, elements, model.prologue, model.epilogue)
 
 
 def test_the_always_encrypted_dacpac_plans_in_order_and_parses():
