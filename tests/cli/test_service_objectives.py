@@ -18,8 +18,8 @@ def submitted(monkeypatch):
     """What reaches the operation (nothing runs): one dict per submitted import."""
     calls = []
 
-    def record(cmd, request_type, **kwargs):
-        calls.append(dict(kwargs, request_type=request_type))
+    def record(cmd, request, **kwargs):
+        calls.append(dict(kwargs, request_type=request.request_type, request=request))
         return {'name': 'recorded'}
     monkeypatch.setattr(_operations, 'submit', record)
     return calls
@@ -90,7 +90,7 @@ def test_documented_objectives_pass_in_their_canonical_spelling(az, submitted, e
     result = _import(az, 'localhost,1433', *args)
     assert result.exit_code == 0, result
     (call,) = submitted
-    assert call['parameters']['service_objective'] == canonical
+    assert call['request'].service_objective == canonical
 
 
 def test_without_a_login_the_documented_list_decides(az, submitted, not_signed_in):
