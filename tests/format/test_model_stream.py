@@ -111,7 +111,7 @@ def test_writing_a_model_serialises_each_element_once(monkeypatch):
 
 
 def _package(model_xml):
-    from azext_bacpac.format.package import PackageWriter
+    from azext_bacpac.format.assembly import PackageWriter
     out = io.BytesIO()
     with PackageWriter(out, Model.from_bytes(model_xml), "db"):
         pass

@@ -17,7 +17,7 @@ VALUE_MIB = 256                  # the nvarchar(max) value's BCP bytes (UTF-16)
 MAKE = textwrap.dedent("""
     import sys
     from azext_bacpac.format.model import Column, Model, Table
-    from azext_bacpac.format.package import PackageWriter
+    from azext_bacpac.format.assembly import PackageWriter
     from azext_bacpac.format.sqltypes import SqlType
     path, mib, kind = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     model = Model()
