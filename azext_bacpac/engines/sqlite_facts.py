@@ -241,7 +241,8 @@ class ColumnFacts:
 
 
 def read(model):
-    """({(schema, table, column): ColumnFacts}, [warnings], ids of the property elements used)."""
+    """({(schema, table, column): ColumnFacts}, [warnings], Name attributes of the property elements used).
+    By name, not by object: the model may hand out a new element object on each read (element_store)."""
     facts, warnings, used = {}, [], set()
     for element, prop in extended_properties(model):
         if prop is None or prop.name not in NAMES or prop.host_type not in ("SqlColumn", "SqlComputedColumn"):
@@ -258,14 +259,14 @@ def read(model):
             warnings.append(f"extended property {prop.name} of {prop.host} ({prop.value[:60]!r}) is not one an "
                             f"import reads; it was ignored")
             continue
-        used.add(id(element))
+        used.add(element.get("Name"))
     return facts, warnings, used
 
 
 @dataclass
 class Facts:
     columns: dict               # (schema, table, column) -> ColumnFacts
-    used: set                   # ids of the property elements an import applies
+    used: set                   # Name attributes of the property elements an import applies
 
 
 def apply(model, plans, warnings):

@@ -273,7 +273,7 @@ def inventory(model, plans, expressions):
                                     f"{(default.expression or '').strip()[:80]} has no SQLite form"))
     for element, obj in model.typed_objects():
         element_type = element.get("Type") or ""
-        if element_type in _ACCOUNTED or (element_type == "SqlExtendedProperty" and id(element) in used):
+        if element_type in _ACCOUNTED or (element_type == "SqlExtendedProperty" and element.get("Name") in used):
             continue
         kind = label(element_type)
         found.append(NotCreated(kind, element.get("Name") or _describe(obj, element_type),
