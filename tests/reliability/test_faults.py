@@ -18,8 +18,10 @@ from tests.storage.azurite import AzuriteServer, AzuriteUnavailable
 from .conftest import CONFIG_DIR, small_disk
 
 
-def test_kill_9_at_several_moments_of_export_and_import(az, tmp_path):
+def test_kill_9_at_several_moments_of_export_and_import(az, tmp_path, monkeypatch):
     harness = faults.Harness(tmp_path, rows=100_000, config=CONFIG_DIR)
+    # az reads the harness's store, whatever another test (scripts/fuzz_cli.py) left in the environment
+    monkeypatch.setenv("AZEXT_BACPAC_OPERATIONS_DIR", os.path.dirname(harness.store.path))
     export_seconds, import_seconds = harness.calibrate()
     killed = []
     for kind, seconds in (("Export", export_seconds), ("Import", import_seconds)):
