@@ -66,7 +66,20 @@ class PartBuilder:
         return DeflatedPart(data, deflater.crc, deflater.size, deflater.compressed_size, self.rows)
 
 
-class PackageAssembler:
+class _WriterContext:
+    """`with` a writer: close() when the body succeeds, abort() (nothing more written) when it fails."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, *_):
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+class PackageAssembler(_WriterContext):
     """Writes a BACPAC to a write-only binary stream from pre-deflated data parts.
 
     Call add_part() for each part, tables in model order and each table's parts in row order (a
@@ -141,17 +154,8 @@ class PackageAssembler:
         """Write nothing more; the target holds no valid package and the caller discards it."""
         self._closed = True
 
-    def __enter__(self):
-        return self
 
-    def __exit__(self, exc_type, *_):
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
-
-
-class PackageWriter:
+class PackageWriter(_WriterContext):
     """Writes a BACPAC of rows to a binary stream, table after table, through a PackageAssembler.
 
     Rows are whole in every part (a row never straddles two), as in DacFx's packages; a part closes
@@ -195,11 +199,3 @@ class PackageWriter:
     def abort(self):
         self._assembler.abort()
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, *_):
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
