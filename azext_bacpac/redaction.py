@@ -34,9 +34,14 @@ def secret_values(secrets):
 
 def scrub(text, secrets=()):
     """`text` with every secret of `secrets` and every recognisable credential masked."""
+    return _mask(text, secret_values(secrets))
+
+
+def _mask(text, values):
+    """scrub() with the secret values already worked out (secret_values)."""
     if not isinstance(text, str):
         return text
-    for secret in secret_values(secrets):
+    for secret in values:
         text = text.replace(secret, MASK)
     text = _SAS_SIGNATURE.sub(r"\1" + MASK, text)
     text = _ACCOUNT_KEY.sub(r"\1" + MASK, text)
@@ -60,12 +65,17 @@ def strip_uri(uri):
 
 def redact(value, secrets=()):
     """`value` (strings, and lists and dicts of them) with URIs stripped and secrets masked."""
+    return _redact(value, secret_values(secrets))
+
+
+def _redact(value, values):
+    # The secret values are worked out once per call: a summary holds a string per table.
     if isinstance(value, dict):
-        return {key: redact(item, secrets) for key, item in value.items()}
+        return {key: _redact(item, values) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [redact(item, secrets) for item in value]
+        return [_redact(item, values) for item in value]
     if isinstance(value, str):
         if "://" in value and not any(c.isspace() for c in value):
             value = strip_uri(value)            # a URI on its own (a message's URIs are masked by scrub)
-        return scrub(value, secrets)
+        return _mask(value, values)
     return value
