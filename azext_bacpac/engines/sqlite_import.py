@@ -9,6 +9,7 @@ an existing *empty* database (no schema objects at all) may be replaced. Leaving
 commit() (an error, a cancel) deletes the temporary file: the target is left as it was.
 """
 import glob
+import itertools
 import os
 import sqlite3
 import urllib.request
@@ -30,7 +31,7 @@ from .sqlite_types import numbers_may_stay_text
 # ignore_check_constraints: rows load as the source holds them; sqlite_objects.count_violations names
 # the ones a check refuses afterwards (the setting belongs to this connection, not to the file).
 _BULK_PRAGMAS = ("PRAGMA journal_mode = OFF", "PRAGMA synchronous = OFF", "PRAGMA locking_mode = EXCLUSIVE",
-                 "PRAGMA temp_store = FILE", "PRAGMA cache_size = -32768", "PRAGMA foreign_keys = OFF",
+                 "PRAGMA temp_store = FILE", "PRAGMA cache_size = -16384", "PRAGMA foreign_keys = OFF",
                  "PRAGMA ignore_check_constraints = ON")
 _INDEX_CACHE_PRAGMA = "PRAGMA cache_size = -2048"
 
@@ -204,18 +205,29 @@ class SqliteImportTarget(ImportTarget):
             # caches and merge, more than twice as fast as one run of 32 MiB (3.4 M keys: 1.3 s, not 3.7 s).
             self.conn.execute(_INDEX_CACHE_PRAGMA)
             for plan in self._plans.values():
-                if plan.indexes:
+                texts = self._exact_text_columns(plan)
+                if plan.indexes or texts or plan.checks:
                     self._live(plan)
                 for index in plan.indexes:
                     self._create_index(plan, index)
-            if self._parking is not None:
-                self._parking.restore()
-            self._check_foreign_keys()
-            self.warnings.extend(count_violations(self.conn, self._plans.values()))
-            self._create_views()
-            self._count_exact_text()
+                if texts:
+                    self._count_exact_text(plan, texts)
+                if plan.checks:
+                    self.warnings.extend(count_violations(self.conn, [plan]))
+            # The whole schema is read again (and held: ~20 MB at 50,000 tables) only when the foreign key
+            # check or a view needs every table at once; the catalog reads the parked rows.
+            has_views = self._model is not None and any(
+                module.element_type == "SqlView" for module in self._model.modules)
+            has_foreign_keys = any(plan.foreign_keys for plan in self._plans.values())
+            if has_views or has_foreign_keys:
+                self._restore()
+            if has_foreign_keys:
+                self._check_foreign_keys()
+            if has_views:
+                self._create_views()
             if self.engine.bookkeeping:
                 self._write_catalog(package_parts)
+            self._restore()
             self._report_not_created()
             self.conn.execute("COMMIT")
         except sqlite3.Error as error:
@@ -238,9 +250,9 @@ class SqliteImportTarget(ImportTarget):
             self.warnings.append(warning)
 
     def _write_catalog(self, package_parts):
-        """The bookkeeping tables a lossless re-export reads (sqlite_catalog). Fingerprints come from
-        sqlite_master's text, streamed (not read_tables(): its per-table detail is not needed here,
-        and would be most of an import's memory at 50,000 tables)."""
+        """The bookkeeping tables a lossless re-export reads (sqlite_catalog). Fingerprints come from the
+        schema's text (parked or not), streamed (not read_tables(): its per-table detail is not needed
+        here, and would be most of an import's memory at 50,000 tables)."""
         catalog = sqlite_catalog.StoredCatalog(package_parts["model.xml"], package_parts.get("Origin.xml"),
                                                package_parts.get("DacMetadata.xml"))
         view_sql = dict(self.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'").fetchall())
@@ -249,13 +261,19 @@ class SqliteImportTarget(ImportTarget):
         sqlite_catalog.write(self.conn, catalog)
         plans = {plan.sqlite_name: plan for plan in self._plans.values()}
         explicit = {}
-        for table_name, name, sql in self.conn.execute(
-                "SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"):
+        for kind, name, table_name, sql in self._schema_rows("type = 'index' AND sql IS NOT NULL"):
             if table_name in plans:
                 explicit.setdefault(table_name, {})[name] = sql
-        tables = self.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
+        tables = self._schema_rows("type = 'table'")
         sqlite_catalog.write_tables(self.conn, (
-            self._stored_table(plans[name], sql, explicit.get(name, {})) for name, sql in tables if name in plans))
+            self._stored_table(plans[name], sql, explicit.get(name, {}))
+            for _, name, _, sql in tables if name in plans))
+
+    def _schema_rows(self, where):
+        """(type, name, tbl_name, sql) of the schema's rows, parked or not."""
+        parked = self._parking.parked_rows(where) if self._parking is not None else []
+        return itertools.chain(parked, self.conn.execute(f"SELECT type, name, tbl_name, sql FROM main.sqlite_master "
+                                                         f"WHERE {where}"))
 
     @staticmethod
     def _stored_table(plan, table_sql, indexes):
@@ -282,24 +300,26 @@ class SqliteImportTarget(ImportTarget):
             return
         self.warnings.append(f"index {index.model_name} could not be created in SQLite ({first_error})")
 
-    def _count_exact_text(self):
-        """Name the decimal/money columns where values stayed exact text (sqlite_types.exact_number):
-        one scan of each table that has a column that may hold them."""
-        for plan in self._plans.values():
-            columns = [c.name for c in plan.columns if not c.encrypted and numbers_may_stay_text(c.sql_type)]
-            if not columns:
-                continue
-            sums = ", ".join(f"sum(typeof({quote_ident(c)}) = 'text')" for c in columns)
-            counts = self.conn.execute(f"SELECT {sums} FROM {quote_ident(plan.sqlite_name)}").fetchone()
-            kept = [f"{column} ({count})" for column, count in zip(columns, counts) if count]
-            if kept:
-                self.warnings.append(f"table {plan.table.full_name}: values kept as exact text, as SQLite numbers "
-                                     f"would lose digits (more than 15 significant): {', '.join(kept)}; they "
-                                     f"sort and compare as text")
+    @staticmethod
+    def _exact_text_columns(plan):
+        """The decimal/money columns of a plan where values may stay exact text (sqlite_types.exact_number)."""
+        return [c.name for c in plan.columns if not c.encrypted and numbers_may_stay_text(c.sql_type)]
+
+    def _count_exact_text(self, plan, columns):
+        """Name the columns of a (live) table where values stayed exact text: one scan of the table."""
+        sums = ", ".join(f"sum(typeof({quote_ident(c)}) = 'text')" for c in columns)
+        counts = self.conn.execute(f"SELECT {sums} FROM {quote_ident(plan.sqlite_name)}").fetchone()
+        kept = [f"{column} ({count})" for column, count in zip(columns, counts) if count]
+        if kept:
+            self.warnings.append(f"table {plan.table.full_name}: values kept as exact text, as SQLite numbers "
+                                 f"would lose digits (more than 15 significant): {', '.join(kept)}; they "
+                                 f"sort and compare as text")
+
+    def _restore(self):
+        if self._parking is not None:
+            self._parking.restore()
 
     def _check_foreign_keys(self):
-        if not any(plan.foreign_keys for plan in self._plans.values()):
-            return
         try:
             violations = {}
             for table, _, parent, _ in self.conn.execute("PRAGMA foreign_key_check"):

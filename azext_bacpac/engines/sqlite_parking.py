@@ -92,6 +92,13 @@ class SchemaParking:
             self._live[row[2]] = row[0]
         self._insert("VALUES (?, ?, ?, ?, ?)", [row[1:] for row in rows])
 
+    def parked_rows(self, where):
+        """(type, name, tbl_name, sql) of the parked rows matching `where` (SQL over those columns)."""
+        if not self.enabled:
+            return []
+        self.park()
+        return self.conn.execute(f"SELECT type, name, tbl_name, sql FROM {_PARKED} WHERE {where} ORDER BY ord")
+
     def restore(self):
         """Every parked row back into sqlite_master; parking ends."""
         if not self.enabled:

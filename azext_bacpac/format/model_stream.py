@@ -15,10 +15,13 @@ from .xmlio import BOM, TreeParser, _attr, local_name
 # A start tag to its '>', attribute values (which may hold '>') skipped whole.
 _START_TAG = re.compile(rb"""<[^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*>""")
 _UTF8 = {"utf-8", "utf8", "us-ascii", "ascii"}
+_TAIL = 64 << 10              # bytes kept between elements: room for a tag the parser has not finished
 
 
 class ModelParser(TreeParser):
     """feed() model.xml's bytes in order (the last piece with final=True), then model()."""
+
+    watch_depth = 2                              # the root, <Model>, and the top-level elements
 
     def __init__(self, part_name="model.xml"):
         super().__init__(part_name)
@@ -31,7 +34,7 @@ class ModelParser(TreeParser):
         self._buffer = bytearray()               # the document from _buffer_start on
         self._buffer_start = 0
         self._element_start = None               # where the open top-level element began
-        self._last = 0                           # where the last event began: nothing before it is needed
+        self._last = 0                           # where the last tag began: nothing before it is needed
         self._container = None                   # the <Model> element
 
     # -- input -------------------------------------------------------------------------------------
@@ -46,8 +49,11 @@ class ModelParser(TreeParser):
                 self._buffer += data
         super().feed(data, final)
         if self._sliced and not whole:
-            # Keep only what a top-level element still open (or yet to start) may need.
-            keep = self._element_start if self._element_start is not None else self._last
+            # Keep only what a top-level element still open (or yet to start) may need: from where it
+            # began, or the last bytes (a tag the parser has not finished). An element that began
+            # before what was kept (a start tag longer than that) is kept as written text instead.
+            end = self._buffer_start + len(self._buffer)
+            keep = self._element_start if self._element_start is not None else max(self._last, end - _TAIL)
             if keep > self._buffer_start:
                 del self._buffer[:keep - self._buffer_start]
                 self._buffer_start = keep
@@ -63,10 +69,6 @@ class ModelParser(TreeParser):
     # -- events ------------------------------------------------------------------------------------
     def _declare(self, prefix, uri):
         self._declared[prefix] = uri
-
-    def _characters(self, text):
-        self._last = self.position
-        super()._characters(text)
 
     def started(self, element, depth):
         self._last = self.position
@@ -118,6 +120,8 @@ class ModelParser(TreeParser):
         """The open top-level element's bytes, from its '<' to the end of its end tag."""
         start = self._element_start - self._buffer_start
         end_tag = self.position - self._buffer_start
+        if start < 0:
+            return None
         tag = _START_TAG.match(self._buffer, start)
         if tag is None:
             return None

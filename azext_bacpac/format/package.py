@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from .bcp import ColumnLayout, RowCodec
 from .errors import (ChecksumMismatchError, DataError, MissingPartError, ModelError, ModelTooLargeError,
                      PackageError, PackageTooLargeError, UnsafeEntryError)
-from .model import Model, quote, split_name
+from .model import quote, split_name
 from .model_stream import ModelParser
 from .xmlio import BOM
 from .parts import (Origin, content_types_bytes, dac_metadata_bytes, model_checksum, read_dac_metadata,

@@ -174,6 +174,8 @@ def read_relationships(data):
 
 
 class _RelationshipParser(TreeParser):
+    watch_depth = 1
+
     def __init__(self, part_name):
         super().__init__(part_name)
         self.bound = {}

@@ -31,16 +31,22 @@ def parse_xml(data, part_name):
 class TreeParser:
     """expat building an ElementTree, fed in pieces; any DOCTYPE is refused, errors name the part.
 
-    Subclasses may watch elements end (ended()) and take them out of the tree as they complete,
-    so that a large document is never held whole (format/model_stream.py)."""
+    Subclasses may watch the elements down to `watch_depth` (the root is at depth 0) begin and end
+    (started(), ended()) and take them out of the tree as they complete, so that a large document is
+    never held whole (format/model_stream.py). The handlers run once per element of documents of
+    millions of elements: they do as little as they can."""
+
+    watch_depth = -1
 
     def __init__(self, part_name):
         self.part_name = part_name
         self.root = None
         self.encoding = None                     # from the XML declaration
         self._builder = ET.TreeBuilder()
-        self._open = []                          # the elements started and not yet ended
-        self._in_value = [False]                 # inside a <Value> (scripts: every character counts)
+        self._open = []                          # the watched elements started and not yet ended
+        self._depth = 0
+        self._values = []                        # depths of the open <Value>s (scripts: every character counts)
+        self._names = {}                         # expat's 'uri}name' -> ElementTree's '{uri}name'
         parser = self._parser = expat.ParserCreate(namespace_separator="}")
         parser.buffer_text = True
         parser.ordered_attributes = True
@@ -58,33 +64,48 @@ class TreeParser:
         return self._parser.CurrentByteIndex
 
     def started(self, element, depth):
-        """An element began (its attributes are known, its children not yet)."""
+        """An element down to watch_depth began (its attributes are known, its children not yet)."""
 
     def ended(self, element, depth):
-        """An element is complete; return True to take it out of its parent."""
+        """An element down to watch_depth is complete; return True to take it out of its parent."""
         return False
 
     def _declaration(self, _version, encoding, _standalone):
         self.encoding = encoding
 
+    def _name(self, name):
+        qualified = self._names[name] = _qualified(name)
+        return qualified
+
     def _start(self, tag, attrs):
-        self._in_value.append(tag.endswith("}Value") or tag == "Value")
-        element = self._builder.start(_qualified(tag),
-                                      {_qualified(attrs[i]): attrs[i + 1] for i in range(0, len(attrs), 2)})
-        self._open.append(element)
-        self.started(element, len(self._open) - 1)
+        names = self._names
+        attributes = {}
+        for i in range(0, len(attrs), 2):
+            key = attrs[i]
+            attributes[names.get(key) or self._name(key)] = attrs[i + 1]
+        element = self._builder.start(names.get(tag) or self._name(tag), attributes)
+        depth = self._depth
+        self._depth = depth + 1
+        if tag.endswith("}Value") or tag == "Value":
+            self._values.append(depth)
+        if depth <= self.watch_depth:
+            self._open.append(element)
+            self.started(element, depth)
 
     def _end(self, tag):
-        self._in_value.pop()
-        element = self._builder.end(_qualified(tag))
-        self._open.pop()
-        if self.ended(element, len(self._open)) and self._open:
-            del self._open[-1][-1]               # it is its parent's last child
+        depth = self._depth = self._depth - 1
+        if self._values and self._values[-1] == depth:
+            self._values.pop()
+        element = self._builder.end(self._names[tag])
+        if depth <= self.watch_depth:
+            self._open.pop()
+            if self.ended(element, depth) and self._open:
+                del self._open[-1][-1]           # it is its parent's last child
 
     def _characters(self, text):
         # Indentation between elements is never written back as it was: holding it would let a
         # model padded with whitespace take memory out of all proportion to what it describes.
-        if self._in_value[-1] or not text.isspace():
+        if (self._values and self._values[-1] == self._depth - 1) or not text.isspace():
             self._builder.data(text)
 
     def feed(self, data, final=False):

@@ -75,3 +75,53 @@ def _schema_scans(count):
 
 def test_reading_the_schema_scans_sqlite_master_a_fixed_number_of_times():
     assert _schema_scans(20) == _schema_scans(200)
+
+
+def _calls_for(tables, tmp_path, monkeypatch):
+    """Model elements parsed, written and SQL statements run by an export then an import of `tables`
+    one-row tables (counted, not timed)."""
+    import sqlite3
+    from azext_bacpac.engines import sqlite_import
+    from azext_bacpac.format import element_store, model_document, model_stream
+    from azext_bacpac.pipelines.export import export_database
+    from azext_bacpac.pipelines.importing import import_package
+    folder = tmp_path / f"n{tables}"
+    folder.mkdir()
+    conn = sqlite3.connect(folder / "db.sqlite")
+    for number in range(tables):
+        conn.execute(f"CREATE TABLE t{number} (id INTEGER PRIMARY KEY, name TEXT, amount DECIMAL(10, 2))")
+        conn.execute(f"INSERT INTO t{number} VALUES (1, 'x', 1.5)")
+    conn.commit()
+    conn.close()
+    calls = {"parsed": 0, "written": 0, "statements": 0}
+
+    def counting(name, real):
+        def call(*args, **kwargs):
+            calls[name] += 1
+            return real(*args, **kwargs)
+        return call
+    monkeypatch.setattr(model_document, "typed_object", counting("parsed", model_document.typed_object))
+    monkeypatch.setattr(model_stream, "typed_object", counting("parsed", model_stream.typed_object))
+    monkeypatch.setattr(model_document, "written_text", counting("written", model_document.written_text))
+    monkeypatch.setattr(element_store, "written_text", counting("written", element_store.written_text))
+    connect = sqlite3.connect
+
+    def traced(*args, **kwargs):
+        connection = connect(*args, **kwargs)
+        connection.set_trace_callback(lambda _: calls.__setitem__("statements", calls["statements"] + 1))
+        return connection
+    monkeypatch.setattr(sqlite_import.sqlite3, "connect", traced)
+    export_database(f"sqlite:///{folder}", "db", str(folder / "db.bacpac"), workers=0)
+    (folder / "copy").mkdir()
+    import_package(str(folder / "db.bacpac"), f"sqlite:///{folder / 'copy'}", "db", workers=0)
+    monkeypatch.undo()
+    return calls
+
+
+def test_an_export_and_import_do_a_fixed_amount_of_work_per_table(tmp_path, monkeypatch):
+    """Each table's elements are parsed and written a fixed number of times, and each table costs the
+    import a fixed number of statements: twice the tables, at most twice the work."""
+    small, large = _calls_for(40, tmp_path, monkeypatch), _calls_for(80, tmp_path, monkeypatch)
+    for name in small:
+        assert large[name] <= 2 * small[name] + 20, (name, small, large)
+    assert small["parsed"] <= 5 * 40 and small["written"] <= 3 * 40, small
