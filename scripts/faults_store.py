@@ -135,8 +135,10 @@ def run(root, report=print):
     counts = dict.fromkeys(("cases tried", "tracebacks", "hangs", "partial outputs", "corrupted targets",
                             "stuck or flipped records", "leftover files"), 0)
     from fuzz_cli import _cli_environment
-    _cli_environment()                       # az's private config first: each case then sets its store
-    saved = os.environ.get("AZEXT_BACPAC_OPERATIONS_DIR")
+    # az's private config first (each case then points it at its own store); the caller's environment is
+    # put back at the end (this runs inside the test suite too)
+    before = dict(os.environ)
+    saved = {name: before.get(name) for name in _cli_environment()}
     try:
         for number, damage in enumerate(DAMAGES):
             counts["cases tried"] += 1
@@ -148,8 +150,9 @@ def run(root, report=print):
                 counts[name] += 1
                 report(f"store {damage}: {name}: {text}")
     finally:
-        if saved is None:
-            os.environ.pop("AZEXT_BACPAC_OPERATIONS_DIR", None)
-        else:
-            os.environ["AZEXT_BACPAC_OPERATIONS_DIR"] = saved
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     return counts

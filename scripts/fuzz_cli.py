@@ -14,24 +14,28 @@ _CLI_READY = []
 
 
 def _cli_environment():
-    """Point az at a private config folder and this checkout (as tests/cli/conftest.py does)."""
-    if _CLI_READY:
-        return
-    root = tempfile.mkdtemp(prefix="bacpac-fuzz-az-")
-    dev = os.path.join(root, "dev-extensions")
-    target = os.path.join(dev, "bacpac")
-    os.makedirs(dev)
-    if (REPO / "bacpac.egg-info").exists():
-        os.symlink(str(REPO), target)
-    else:
-        os.makedirs(os.path.join(target, "bacpac.egg-info"))
-        os.symlink(str(REPO / "azext_bacpac"), os.path.join(target, "azext_bacpac"))
-        with open(os.path.join(target, "bacpac.egg-info", "PKG-INFO"), "w") as handle:
-            handle.write("Metadata-Version: 2.1\nName: bacpac\nVersion: 0.1.0\n")
-    os.environ.update({"AZURE_CONFIG_DIR": os.path.join(root, "config"), "AZURE_EXTENSION_DEV_SOURCES": dev,
-                       "AZEXT_BACPAC_OPERATIONS_DIR": os.path.join(root, "config", "bacpac"),
-                       "AZURE_CORE_COLLECT_TELEMETRY": "false", "AZURE_CORE_NO_COLOR": "true"})
-    _CLI_READY.append(root)
+    """Point az at a private config folder and this checkout (as tests/cli/conftest.py does); returns
+    the variables set (on every call: a caller may have put its own back in between)."""
+    if not _CLI_READY:
+        root = tempfile.mkdtemp(prefix="bacpac-fuzz-az-")
+        dev = os.path.join(root, "dev-extensions")
+        target = os.path.join(dev, "bacpac")
+        os.makedirs(dev)
+        if (REPO / "bacpac.egg-info").exists():
+            os.symlink(str(REPO), target)
+        else:
+            os.makedirs(os.path.join(target, "bacpac.egg-info"))
+            os.symlink(str(REPO / "azext_bacpac"), os.path.join(target, "azext_bacpac"))
+            with open(os.path.join(target, "bacpac.egg-info", "PKG-INFO"), "w") as handle:
+                handle.write("Metadata-Version: 2.1\nName: bacpac\nVersion: 0.1.0\n")
+        _CLI_READY.append(root)
+    root = _CLI_READY[0]
+    variables = {"AZURE_CONFIG_DIR": os.path.join(root, "config"),
+                 "AZURE_EXTENSION_DEV_SOURCES": os.path.join(root, "dev-extensions"),
+                 "AZEXT_BACPAC_OPERATIONS_DIR": os.path.join(root, "config", "bacpac"),
+                 "AZURE_CORE_COLLECT_TELEMETRY": "false", "AZURE_CORE_NO_COLOR": "true"}
+    os.environ.update(variables)
+    return variables
 
 
 class CliFailure(Exception):
@@ -45,7 +49,8 @@ class CliFailure(Exception):
 def run_az(*args):
     """(exit code, stdout, stderr, error) of one in-process az invocation."""
     import contextlib
-    _cli_environment()
+    if not _CLI_READY:                    # once: a caller may point the store elsewhere afterwards
+        _cli_environment()
     from azure.cli.core.mock import DummyCli
     out, err = io.StringIO(), io.StringIO()
     cli = DummyCli()

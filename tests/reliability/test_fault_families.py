@@ -39,3 +39,11 @@ def test_a_damaged_store_family_finds_nothing(tmp_path):
 def test_the_huge_values_family_finds_nothing(tmp_path):
     counts = faults_values.run(tmp_path, 16)
     assert counts["cases tried"] == 10 and _clean(counts) == {}, counts
+
+
+def test_the_store_family_leaves_the_environment_as_it_was(tmp_path, monkeypatch):
+    import os
+    monkeypatch.setenv("AZEXT_BACPAC_OPERATIONS_DIR", str(tmp_path / "mine"))
+    before = dict(os.environ)
+    faults_store.run(tmp_path)
+    assert dict(os.environ) == before
