@@ -210,6 +210,29 @@ class OperationStore:
                                       f"ORDER BY queued_time", arguments).fetchall()
         return [self._row(values) for values in rows]
 
+    @contextmanager
+    def locked_record(self, operation_id):
+        """(set_fields, record) under the store's write lock, held to the end of the block: nobody else
+        can change any record meanwhile. set_fields(**changes) writes fields of this record in the
+        same transaction, committed when the block ends without an error (else nothing is)."""
+        with self._connect() as connection:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                values = connection.execute(f"SELECT {', '.join(_COLUMNS)} FROM operations WHERE id = ?",
+                                            (str(operation_id).lower(),)).fetchone()
+
+                def set_fields(**changes):
+                    changes.setdefault("last_modified_time", now())
+                    assignments = ", ".join(f"{name} = ?" for name in changes)
+                    connection.execute(f"UPDATE operations SET {assignments} WHERE id = ?",
+                                       [*changes.values(), str(operation_id).lower()])
+                yield set_fields, (self._row(values) if values else None)
+                connection.execute("COMMIT")
+            except BaseException:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                raise
+
     def update(self, operation_id, only_if_active=False, **changes):
         """Set fields of a record (last_modified_time too). Returns False when nothing matched."""
         changes.setdefault("last_modified_time", now())

@@ -5,6 +5,7 @@ operator finds it with `ps`. Secrets arrive as one JSON object on standard input
 closes at once; they are never on the command line, in the store, or in the log.
 """
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -42,6 +43,7 @@ class _Reporter:
         self._finishing = False
         self._table = None
         self.data_share = DATA_SHARE.get(request_type, 99.99)
+        self.published = False        # publishing() marked the record Succeeded
 
     def progress(self, event):
         moment = time.time()
@@ -87,6 +89,29 @@ class _Reporter:
                 if record is not None and (record.cancel_requested or not record.is_active):
                     self.cancelled.set()
         return self.cancelled.is_set()
+
+    @contextlib.contextmanager
+    def publishing(self):
+        """The pipeline publishes its output inside this block, under the store's write lock: only while
+        the record is still active (else CancelledError: the output is discarded), and the record is
+        Succeeded when the block ends. Nobody can declare the record ended between the check and the
+        publication, nor between the publication and its Succeeded."""
+        with contextlib.ExitStack() as stack:
+            try:
+                set_fields, record = stack.enter_context(self.store.locked_record(self.operation_id))
+            except (StoreError, OSError) as error:      # a store gone or unwritable never stops the work
+                logger.warning("could not lock the operation record (%s): publishing without that check", error)
+                set_fields = None
+            if set_fields is None:
+                yield
+                return
+            if record is None or not record.is_active or record.cancel_requested:
+                self.cancelled.set()
+                raise CancelledError("the operation had already ended or was cancelled: its output was discarded")
+            yield
+            moment = time.time()
+            set_fields(state="Succeeded", percent=100.0, finish_time=moment, heartbeat=moment)
+            self.published = True
 
     def beat(self, stop):
         """Heartbeat thread: proves the worker is alive and picks up cancel requests."""
@@ -134,6 +159,10 @@ def run(store, operation_id, secrets):
         stop.set()
     outcome = Outcome(outcome.state, outcome.error_kind, redact(outcome.message, secrets),
                       redact(outcome.summary, secrets))
+    if reporter.published and outcome.state == "Succeeded":
+        # Succeeded since the output was published (under the store's lock); only the summary is left
+        store.update(operation_id, summary=outcome.summary)
+        return 0
     # A final state stays final: never turn a record that someone already declared ended.
     if not store.update(operation_id, only_if_active=True, finish_time=time.time(), heartbeat=time.time(),
                         **outcome.record_fields()):
@@ -152,7 +181,7 @@ def _run_pipeline(record, secrets, reporter):
         arguments["engine_options"]["password"] = secrets["admin_password"]
     common = dict(server=record.server, database=record.database, storage_key=secrets.get("storage_key"),
                   storage_uri=secrets.get("storage_uri") or record.storage_uri,
-                  progress=reporter.progress, cancel=reporter.is_cancelled)
+                  progress=reporter.progress, cancel=reporter.is_cancelled, publish=reporter.publishing)
     if isinstance(request, ExportRequest):
         return pipelines.export_database(**common, **arguments)
     return pipelines.import_package(**common, **arguments)

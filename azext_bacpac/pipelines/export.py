@@ -5,6 +5,7 @@ export is large enough and the engine can give them one snapshot (see parallel.p
 same work runs in this process. Either way the package streams to storage in bounded memory and
 is published only by the storage writer's commit: a failed or cancelled export leaves nothing.
 """
+import contextlib
 import time
 
 from ..engines import open_engine
@@ -22,12 +23,15 @@ from .subset import subset_model
 
 def export_database(server, database, storage_uri, *, tables=None, exclude_tables=None, overwrite=False,
                     progress=None, cancel=None, compresslevel=None, storage_key_type=None,
-                    storage_key=None, workers=None, compressor=None, part_bytes=None, engine_options=None):
+                    storage_key=None, workers=None, compressor=None, part_bytes=None, engine_options=None,
+                    publish=None):
     """Export a database to a BACPAC at storage_uri; returns a summary dict.
 
     workers: worker processes (None: one per CPU for exports of PARALLEL_MIN_ROWS rows or more,
     none below; 0: none). compressor: 'zlib-ng', 'isal' or 'zlib' (None: the fastest installed).
     compresslevel: that library's level (None: its default, see format/deflate.py).
+    publish: a context manager factory the BACPAC is published inside (an operation's worker: under the
+    store's lock, only while its record is active; see operations/worker.py).
 
     Summary keys: server, database, storageUri, path, tables (count), rows, bytes (BCP payload),
     packageBytes, elapsedSeconds, modelSource ('stored' | 'merged' | 'derived'), perTable
@@ -96,13 +100,14 @@ def export_database(server, database, storage_uri, *, tables=None, exclude_table
                 warnings.extend(_verify_written(source, counts, tables_out.per_table()))
                 reporter.finishing()
                 assembler.close()
-                reporter.check_cancel()           # the last word before the BACPAC is published
             except BaseException:
                 if pool is not None:
                     pool.terminate()
                 assembler.abort()
                 raise
-            output.commit()
+            with publish() if publish is not None else contextlib.nullcontext():
+                reporter.check_cancel()           # the last word, then the BACPAC is published
+                output.commit()
         model_source = source.model_source if len(kept) == len(available) else source.model_source + "+filtered"
     return {
         "server": server, "database": database, "storageUri": location.uri, "path": str(location.path),

@@ -1,4 +1,5 @@
 """Import: storage -> package reader -> BCP decoder -> engine, into a new database."""
+import contextlib
 import time
 
 from ..engines import open_engine
@@ -14,7 +15,7 @@ from .subset import subset_model
 
 def import_package(storage_uri, server, database, *, tables=None, exclude_tables=None, progress=None,
                    cancel=None, storage_key_type=None, storage_key=None, max_uncompressed_size=None,
-                   workers=None, engine_options=None):
+                   workers=None, engine_options=None, publish=None):
     """Import the BACPAC at storage_uri into a new database; returns a summary dict.
 
     max_uncompressed_size: the cap on the package's declared uncompressed bytes (see
@@ -24,6 +25,9 @@ def import_package(storage_uri, server, database, *, tables=None, exclude_tables
     package of 32 MiB of data or more; 0: decode in this process; see parallel_import.py). Tables
     the engine loads natively (SQLite with azext_bacpac.native._load) are decoded and inserted in
     C in this process, with the next read inflated in a thread: workers only take the others.
+
+    publish: a context manager factory the database is published inside (an operation's worker: under the
+    store's lock, only while its record is active; see operations/worker.py).
 
     Summary keys: server, database, storageUri, path, tables (count), rows, bytes (BCP payload read),
     packageBytes, elapsedSeconds, perTable ([{name, rows, bytes}]), warnings, notCreated ([{kind, name,
@@ -77,8 +81,9 @@ def import_package(storage_uri, server, database, *, tables=None, exclude_tables
             reporter.finishing()
             warnings.extend(target.finish({"model.xml": model_bytes, "Origin.xml": reader.origin_bytes,
                                            "DacMetadata.xml": reader.metadata_bytes}))
-            reporter.check_cancel()
-            target.commit()
+            with publish() if publish is not None else contextlib.nullcontext():
+                reporter.check_cancel()     # the last word, then the database is published
+                target.commit()
     return {
         "server": server, "database": database, "storageUri": location.uri, "path": str(location.path),
         "databasePath": str(target.path), "tables": len(table_data), "rows": reporter.rows,
