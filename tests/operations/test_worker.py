@@ -12,7 +12,7 @@ def test_engine_options_get_the_password_and_the_record_never_does(tmp_path, mon
 
     def export_database(server, database, storage_uri, *, progress=None, cancel=None, engine_options=None,
                         storage_key=None, tables=None, exclude_tables=None, storage_key_type=None,
-                        overwrite=False):
+                        overwrite=False, publish=None):
         calls.append(dict(server=server, engine_options=engine_options, storage_key=storage_key, tables=tables))
         raise ValueError('login failed for sqladmin with password S3cret-pw')
 
