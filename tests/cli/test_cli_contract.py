@@ -39,23 +39,33 @@ class FakePipelines(types.ModuleType):
     # a worker that passed an argument the real function does not take would fail here too.
     def export_database(self, server, database, storage_uri, *, tables=None, exclude_tables=None, overwrite=False,
                         progress=None, cancel=None, compresslevel=None, storage_key_type=None,
-                        storage_key=None, workers=None, compressor=None, part_bytes=None, engine_options=None):
+                        storage_key=None, workers=None, compressor=None, part_bytes=None, engine_options=None,
+                        publish=None):
         self._record('export', (server, database, storage_uri), dict(
             tables=tables, exclude_tables=exclude_tables, overwrite=overwrite, progress=progress, cancel=cancel,
             storage_key_type=storage_key_type, storage_key=storage_key, engine_options=engine_options))
+        self._publish(publish)
         return {'server': server, 'database': database, 'storageUri': storage_uri, 'tables': 1, 'rows': 2,
                 'bytes': 10, 'packageBytes': 900, 'elapsedSeconds': 0.01, 'warnings': self.warnings,
                 'perTable': [{'name': '[dbo].[t]', 'rows': 2, 'bytes': 10}]}
 
     def import_package(self, storage_uri, server, database, *, tables=None, exclude_tables=None, progress=None,
                        cancel=None, storage_key_type=None, storage_key=None, max_uncompressed_size=None,
-                       workers=None, engine_options=None):
+                       workers=None, engine_options=None, publish=None):
         self._record('import', (storage_uri, server, database), dict(
             tables=tables, exclude_tables=exclude_tables, progress=progress, cancel=cancel,
             storage_key_type=storage_key_type, storage_key=storage_key, engine_options=engine_options,
             max_uncompressed_size=max_uncompressed_size))
+        self._publish(publish)
         return {'server': server, 'database': database, 'storageUri': storage_uri, 'tables': 0, 'rows': 0,
                 'warnings': self.warnings, 'perTable': []}
+
+    @staticmethod
+    def _publish(publish):
+        """As the real pipelines do: the output is published inside the worker's publish block."""
+        if publish is not None:
+            with publish():
+                pass
 
     def inspect_package(self, storage_uri, *, verify_checksum=True, storage_key_type=None, storage_key=None,
                         max_uncompressed_size=None):
