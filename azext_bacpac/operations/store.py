@@ -167,30 +167,25 @@ class OperationStore:
 
     def create(self, record, conflict_check=True):
         """Insert a new record; with conflict_check, refuse when an active one has the same target."""
-        with self._connect() as connection:
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                if conflict_check:
-                    active = connection.execute(
-                        f"SELECT {', '.join(_COLUMNS)} FROM operations "
-                        f"WHERE state IN ({', '.join('?' * len(ACTIVE_STATES))})", ACTIVE_STATES).fetchall()
-                    busy = next((row for row in map(self._row, active) if _same_target(row, record)), None)
-                    if busy is not None:
-                        connection.execute("ROLLBACK")
-                        return busy
-                connection.execute(f"INSERT INTO operations ({', '.join(_COLUMNS)}) VALUES "
-                                   f"({', '.join('?' * len(_COLUMNS))})", self._values(record))
-                connection.execute("COMMIT")
-            except BaseException:
-                if connection.in_transaction:
-                    connection.execute("ROLLBACK")
-                raise
+        with self._connect() as connection, _write_lock(connection):
+            if conflict_check:
+                active = connection.execute(
+                    f"SELECT {', '.join(_COLUMNS)} FROM operations "
+                    f"WHERE state IN ({', '.join('?' * len(ACTIVE_STATES))})", ACTIVE_STATES).fetchall()
+                busy = next((row for row in map(self._row, active) if _same_target(row, record)), None)
+                if busy is not None:
+                    return busy                  # (nothing written: the commit ends a read)
+            connection.execute(f"INSERT INTO operations ({', '.join(_COLUMNS)}) VALUES "
+                               f"({', '.join('?' * len(_COLUMNS))})", self._values(record))
         return None
 
     def get(self, operation_id):
         with self._connect() as connection:
-            values = connection.execute(f"SELECT {', '.join(_COLUMNS)} FROM operations WHERE id = ?",
-                                        (str(operation_id).lower(),)).fetchone()
+            return self._read(connection, operation_id)
+
+    def _read(self, connection, operation_id):
+        values = connection.execute(f"SELECT {', '.join(_COLUMNS)} FROM operations WHERE id = ?",
+                                    (str(operation_id).lower(),)).fetchone()
         return self._row(values) if values else None
 
     def list(self, server=None, database=None, active_only=False):
@@ -215,35 +210,43 @@ class OperationStore:
         """(set_fields, record) under the store's write lock, held to the end of the block: nobody else
         can change any record meanwhile. set_fields(**changes) writes fields of this record in the
         same transaction, committed when the block ends without an error (else nothing is)."""
-        with self._connect() as connection:
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                values = connection.execute(f"SELECT {', '.join(_COLUMNS)} FROM operations WHERE id = ?",
-                                            (str(operation_id).lower(),)).fetchone()
-
-                def set_fields(**changes):
-                    changes.setdefault("last_modified_time", now())
-                    assignments = ", ".join(f"{name} = ?" for name in changes)
-                    connection.execute(f"UPDATE operations SET {assignments} WHERE id = ?",
-                                       [*changes.values(), str(operation_id).lower()])
-                yield set_fields, (self._row(values) if values else None)
-                connection.execute("COMMIT")
-            except BaseException:
-                if connection.in_transaction:
-                    connection.execute("ROLLBACK")
-                raise
+        with self._connect() as connection, _write_lock(connection):
+            def set_fields(**changes):
+                assignments, values = _assignments(changes)
+                connection.execute(f"UPDATE operations SET {assignments} WHERE id = ?",
+                                   [*values, str(operation_id).lower()])
+            yield set_fields, self._read(connection, operation_id)
 
     def update(self, operation_id, only_if_active=False, **changes):
         """Set fields of a record (last_modified_time too). Returns False when nothing matched."""
-        changes.setdefault("last_modified_time", now())
-        for name in _JSON_FIELDS & changes.keys():
-            changes[name] = json.dumps(changes[name]) if changes[name] is not None else None
-        assignments = ", ".join(f"{name} = ?" for name in changes)
+        assignments, values = _assignments(changes)
         condition = f" AND state IN ({', '.join('?' * len(ACTIVE_STATES))})" if only_if_active else ""
-        arguments = [*changes.values(), str(operation_id), *(ACTIVE_STATES if only_if_active else ())]
+        arguments = [*values, str(operation_id), *(ACTIVE_STATES if only_if_active else ())]
         with self._connect() as connection:
             cursor = connection.execute(f"UPDATE operations SET {assignments} WHERE id = ?{condition}", arguments)
             return cursor.rowcount > 0
+
+
+def _assignments(changes):
+    """("a = ?, b = ?", values) setting `changes` (JSON fields encoded) and last_modified_time."""
+    changes = {"last_modified_time": now(), **changes}
+    for name in _JSON_FIELDS & changes.keys():
+        changes[name] = json.dumps(changes[name]) if changes[name] is not None else None
+    return ", ".join(f"{name} = ?" for name in changes), list(changes.values())
+
+
+@contextmanager
+def _write_lock(connection):
+    """A transaction holding the store's write lock from its start (BEGIN IMMEDIATE): committed when
+    the block ends, rolled back when it raises."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        connection.execute("COMMIT")
+    except BaseException:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise
 
 
 def _same_target(one, other):
